@@ -1,0 +1,116 @@
+"""The one settings object, read from environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Known to everyone who reads this file, so it is only good enough for a laptop;
+# production refuses to start with it.
+DEVELOPMENT_JWT_SECRET = "studygraph-development-secret-not-for-production-use"  # noqa: S105
+MIN_SECRET_BYTES = 32
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with the defaults of HARDENING.md."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    env: Environment = "development"
+    database_url: str = "sqlite+aiosqlite:///./studygraph.db"
+    # None selects the embedded stand-ins: fakeredis, Dramatiq's in-memory broker, memory://.
+    redis_url: str | None = None
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "ES256"] = "HS256"
+    jwt_private_key: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "studygraph"
+    jwt_audience: str = "studygraph-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # GraphQL limits
+    max_query_depth: int = 10
+    max_aliases: int = 15
+    max_directives: int = 50
+    max_tokens: int = 1000
+    max_query_chars: int = 15_000
+    max_body_bytes: int = 100_000
+    max_ws_message_bytes: int = 65_536
+    max_query_cost: int = 5_000
+    max_page_size: int = 100
+    subscriptions_per_connection: int = 20
+    connection_init_timeout_seconds: float = 10.0
+
+    # None follows ENV: on in development and test, off in production.
+    introspection: bool | None = None
+    graphiql: bool | None = None
+    field_suggestions: bool | None = None
+
+    # Database
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: float = 5.0
+    db_statement_timeout_ms: int = 5_000
+    db_worker_statement_timeout_ms: int = 60_000
+    db_lock_timeout_ms: int = 2_000
+    db_connect_timeout_seconds: float = 5.0
+
+    # Redis
+    redis_socket_timeout_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.jwt_algorithm.startswith("HS"):
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEVELOPMENT_JWT_SECRET or len(secret.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    "JWT_SECRET must be set to a random value of at least "
+                    f"{MIN_SECRET_BYTES} bytes when ENV=production"
+                )
+        elif self.jwt_private_key is None or self.jwt_public_key is None:
+            raise ValueError(
+                f"JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are required for {self.jwt_algorithm}"
+            )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self._follow_env(self.introspection)
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self._follow_env(self.graphiql)
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        return self._follow_env(self.field_suggestions)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: every Redis role is played in-process."""
+        return self.redis_url is None
+
+    def _follow_env(self, explicit: bool | None) -> bool:
+        return (not self.is_production) if explicit is None else explicit
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

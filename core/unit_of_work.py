@@ -1,0 +1,70 @@
+"""The unit of work: one session, one commit, side effects only after the commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class UnitOfWork:
+    """Opens a session; `commit()` commits once and then runs the buffered side effects.
+
+    Leaving the block without committing (or with an exception) rolls back, and the
+    buffered side effects are dropped: a rollback sends nothing.
+    """
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
+        self._factory = session_factory
+        self._after_commit: list[AfterCommit] = []
+        self._committed = False
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its `async with` block")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._factory()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            if not self._committed:
+                await session.rollback()
+        finally:
+            await session.close()
+            self._after_commit.clear()
+
+    def after_commit(self, effect: AfterCommit) -> None:
+        """Buffer a side effect (an event, a job message) to run once the commit succeeded."""
+        self._after_commit.append(effect)
+
+    async def commit(self) -> None:
+        if self._committed:
+            raise RuntimeError("A unit of work commits once")
+        await self.session.commit()
+        self._committed = True
+        effects, self._after_commit = self._after_commit, []
+        for effect in effects:
+            try:
+                await effect()
+            except Exception:
+                # The data is committed; a lost side effect is repaired by the sweeps
+                # (jobs stay QUEUED, events are replayed from PostgreSQL with `after:`).
+                log.exception("after-commit side effect failed")

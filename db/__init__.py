@@ -1,0 +1,1 @@
+"""SQLAlchemy models per domain, engine and session factories, repositories (all SQL)."""

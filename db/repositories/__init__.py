@@ -1,0 +1,1 @@
+"""Repositories: every SQL statement of the project lives here."""

@@ -1,0 +1,117 @@
+"""The Starlette application: /graphql over HTTP and WebSocket, /health and /ready."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from core.redis import create_redis
+from core.settings import Settings
+from db.engine import create_engine, create_session_factory
+from graph.context import Context
+from graph.http import GraphQLHTTPEndpoint
+from graph.middleware import RequestIdMiddleware
+from graph.schema import build_schema
+from graph.websocket import GraphQLWebSocket
+from resolvers.system import database_ready
+
+log = logging.getLogger(__name__)
+
+READY_CHECK_TIMEOUT_SECONDS = 2.0
+# The GraphQL endpoint answers every method itself, so others get a GraphQL-shaped 405.
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+# Something the process entry point runs for the app's whole life (the in-process worker
+# of the embedded default, say), without graph/ importing workers/.
+Companion = Callable[[Settings], AbstractAsyncContextManager[None]]
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    redis: aioredis.Redis
+
+
+def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Starlette:
+    schema = build_schema(settings)
+    resources: list[Resources] = []
+
+    def current() -> Resources:
+        if not resources:
+            raise RuntimeError("the application has not started")
+        return resources[0]
+
+    async def make_context(request: Request | WebSocket) -> Context:
+        res = current()
+        return Context(
+            request=request,
+            settings=settings,
+            session_factory=res.session_factory,
+            redis=res.redis,
+            request_id=request.scope.get("state", {}).get("request_id", ""),
+        )
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings, role="api")
+        redis = create_redis(settings)
+        resources.append(Resources(settings, engine, create_session_factory(engine), redis))
+        try:
+            async with AsyncExitStack() as stack:
+                for companion in companions:
+                    await stack.enter_async_context(companion(settings))
+                yield
+        finally:
+            resources.clear()
+            await redis.aclose()
+            await engine.dispose()
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(_request: Request) -> JSONResponse:
+        res = current()
+        checks = {"database": await _check(database_ready(res.session_factory))}
+        if settings.redis_url is not None:
+            checks["redis"] = await _check(res.redis.ping())
+        ok = all(state == "ok" for state in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    http = GraphQLHTTPEndpoint(schema, settings, make_context)
+    websocket = GraphQLWebSocket(schema, settings, make_context)
+    return Starlette(
+        routes=[
+            Route("/graphql", http.handle, methods=ANY_METHOD),
+            WebSocketRoute("/graphql", websocket),
+            Route("/health", health),
+            Route("/ready", ready),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+
+
+async def _check(probe: object) -> str:
+    try:
+        await asyncio.wait_for(probe, READY_CHECK_TIMEOUT_SECONDS)  # type: ignore[arg-type]
+    except Exception as exc:
+        log.warning("readiness check failed: %s", exc.__class__.__name__)
+        return "unavailable"
+    return "ok"

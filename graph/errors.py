@@ -1,0 +1,104 @@
+"""Error shaping: domain codes pass through, everything unexpected is masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+
+from core.errors import DomainError
+from core.logging import request_id_var
+
+log = logging.getLogger("studygraph.graphql")
+
+INTERNAL_ERROR_MESSAGE = "Internal server error"
+_SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+
+
+@strawberry.type(description="An expected problem with the input of a mutation.")
+class UserError:
+    code: str = strawberry.field(description="Stable machine-readable error code.")
+    message: str = strawberry.field(description="Human-readable explanation.")
+    field: str | None = strawberry.field(
+        default=None, description="The input field at fault, when there is one."
+    )
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> UserError:
+        return cls(code=error.code, message=error.message, field=error.field)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Errors raised by our code that are not domain errors: bugs and outages."""
+    original = error.original_error
+    return original is not None and not isinstance(original, DomainError | GraphQLError)
+
+
+class ShapeErrors(SchemaExtension):
+    """Keeps `extensions.code` for domain and request errors; masks the rest behind a request id.
+
+    Unexpected errors are logged whole (with their traceback) by `Schema.process_errors`
+    before this runs; the client sees only the request id to quote.
+    """
+
+    def __init__(self, *, field_suggestions: bool = True):
+        self.field_suggestions = field_suggestions
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = shape_errors(result.errors, field_suggestions=self.field_suggestions)
+
+
+def shape_errors(errors: list[GraphQLError], *, field_suggestions: bool) -> list[GraphQLError]:
+    """Idempotent, so transports can apply it again to errors raised outside the operation."""
+    return [_shape(error, field_suggestions) for error in errors]
+
+
+def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
+    original = error.original_error
+    if is_unexpected(error):
+        return GraphQLError(
+            INTERNAL_ERROR_MESSAGE,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id_var.get()},
+        )
+    message = error.message if field_suggestions else _SUGGESTION.sub("", error.message)
+    extensions = dict(error.extensions or {})
+    if isinstance(original, DomainError):
+        extensions["code"] = original.code
+        if original.field:
+            extensions["field"] = original.field
+    elif "code" not in extensions:
+        if isinstance(error, GraphQLSyntaxError):
+            extensions["code"] = "GRAPHQL_PARSE_FAILED"
+        else:
+            extensions["code"] = (
+                "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_REQUEST"
+            )
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        if is_unexpected(error):
+            log.error(
+                "unexpected error in %s",
+                ".".join(str(p) for p in error.path or ()) or "operation",
+                exc_info=error.original_error,
+            )

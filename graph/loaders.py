@@ -1,0 +1,32 @@
+"""Per-operation DataLoaders, created on first use from batch functions in `resolvers/`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import partial
+from typing import Any, TypeVar, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+# A batch function opens its own read session from the factory: sibling fields resolve
+# concurrently and must never share one.
+BatchFn = Callable[[async_sessionmaker[AsyncSession], Sequence[K]], Awaitable[Sequence[V]]]
+
+
+class Loaders:
+    """Holds one DataLoader per batch function for the life of one operation."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
+        self._session_factory = session_factory
+        self._loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = {}
+
+    def get(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
+        loader = self._loaders.get(batch)
+        if loader is None:
+            loader = DataLoader(load_fn=partial(batch, self._session_factory))
+            self._loaders[batch] = loader
+        return cast(DataLoader[K, V], loader)

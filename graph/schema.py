@@ -1,0 +1,71 @@
+"""The schema, composed from the per-domain parts, with the limits of HARDENING.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from core.settings import Settings
+from graph.errors import ShapeErrors, log_unexpected
+from graph.limits import CachedParser, CostLimiter, directive_limit_rule
+from graph.relay import Node, NodeQuery
+from graph.system.queries import SystemQuery
+
+QUERY_PARTS: tuple[type, ...] = (NodeQuery, SystemQuery)
+
+Query = merge_types("Query", QUERY_PARTS)
+
+
+class StudyGraphSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Request errors are the client's business; only our own failures are logged.
+        log_unexpected(errors)
+
+
+def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Factories, not instances: each operation gets fresh extensions (they hold its state)."""
+    directive_rule = directive_limit_rule(settings.max_directives)
+    extensions: list[Callable[[], SchemaExtension]] = [
+        # Order matters: the token limit applies while parsing, the caches skip repeated work.
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: CachedParser(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules([directive_rule]),
+        lambda: CostLimiter(max_cost=settings.max_query_cost, max_page_size=settings.max_page_size),
+        lambda: ShapeErrors(field_suggestions=settings.field_suggestions_enabled),
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    return extensions
+
+
+def build_schema(settings: Settings) -> StudyGraphSchema:
+    return StudyGraphSchema(
+        query=Query,
+        types=[Node],
+        extensions=extensions_for(settings),
+        config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions_enabled),
+    )
+
+
+def schema_sdl() -> str:
+    """The SDL committed as `schema.graphql` (independent of runtime settings)."""
+    return strawberry.Schema(query=Query, types=[Node]).as_str() + "\n"

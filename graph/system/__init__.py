@@ -1,0 +1,1 @@
+"""The service describing itself."""

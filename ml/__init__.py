@@ -1,0 +1,1 @@
+"""Pure computation: schedule optimiser, analytics, predictors. No I/O, no project imports."""

@@ -1,0 +1,1 @@
+"""Business rules per domain; no GraphQL here."""

@@ -1,0 +1,1 @@
+"""Dramatiq broker, middleware, actors per domain and periodic jobs."""

@@ -1,0 +1,70 @@
+"""Periodic jobs, enqueued once per period across every scheduler process.
+
+Each period of each job is claimed with Redis `SET NX`: whichever scheduler claims it sends
+the message, the others skip it, so running two schedulers never doubles the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every: timedelta
+    enqueue: Callable[[datetime], None]
+
+
+REGISTRY: dict[str, PeriodicJob] = {}
+
+
+def periodic(
+    name: str, every: timedelta
+) -> Callable[[Callable[[datetime], None]], Callable[[datetime], None]]:
+    """Register `enqueue(period_start)` to run once per `every`, cluster-wide."""
+
+    def register(enqueue: Callable[[datetime], None]) -> Callable[[datetime], None]:
+        REGISTRY[name] = PeriodicJob(name, every, enqueue)
+        return enqueue
+
+    return register
+
+
+def period_start(now: datetime, every: timedelta) -> datetime:
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + ((now - epoch) // every) * every
+
+
+async def tick(redis: aioredis.Redis, now: datetime) -> list[str]:
+    """Enqueue every job whose current period nobody has claimed yet; returns their names."""
+    sent = []
+    for job in list(REGISTRY.values()):
+        start = period_start(now, job.every)
+        key = f"scheduler:{job.name}:{int(start.timestamp())}"
+        claimed = await redis.set(key, "1", nx=True, ex=int(job.every.total_seconds() * 2) + 60)
+        if claimed:
+            job.enqueue(start)
+            sent.append(job.name)
+    return sent
+
+
+async def run_scheduler(redis: aioredis.Redis) -> None:
+    while True:
+        try:
+            for name in await tick(redis, datetime.now(UTC)):
+                log.info("periodic job enqueued", extra={"job": name})
+        except Exception:
+            # Redis may be restarting; the next tick claims the period again.
+            log.exception("scheduler tick failed")
+        await asyncio.sleep(TICK_SECONDS)
