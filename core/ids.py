@@ -5,18 +5,38 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import threading
 import time
 import uuid
 
 from core.errors import UserInputError
 
+_lock = threading.Lock()
+_last_millis = 0
+_counter = 0
+
 
 def new_id() -> uuid.UUID:
-    """A UUIDv7 (RFC 9562): random but time-ordered, so B-tree inserts stay local."""
-    millis = time.time_ns() // 1_000_000 & ((1 << 48) - 1)
-    rand_a = int.from_bytes(os.urandom(2), "big") & 0xFFF
+    """A UUIDv7 (RFC 9562): time-ordered, so B-tree inserts stay local.
+
+    Within one millisecond the 12-bit `rand_a` field is a counter (RFC 9562, method 1),
+    so ids made by one process are strictly increasing.
+    """
+    global _last_millis, _counter
+    with _lock:
+        millis = time.time_ns() // 1_000_000
+        if millis <= _last_millis:
+            millis = _last_millis
+            _counter += 1
+            if _counter > 0xFFF:  # counter exhausted: borrow the next millisecond
+                millis += 1
+                _counter = 0
+        else:
+            _counter = int.from_bytes(os.urandom(2), "big") & 0x7FF  # leave room to count
+        _last_millis = millis
+        counter = _counter
     rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = millis << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
+    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
     return uuid.UUID(int=value)
 
 

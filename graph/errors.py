@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import StreamExecutionResult
 
 from core.errors import DomainError
 from core.logging import request_id_var
@@ -53,6 +54,13 @@ class ShapeErrors(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = shape_errors(result.errors, field_suggestions=self.field_suggestions)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Each result sent over a WebSocket (queries, mutations, subscription events)."""
+        errors = getattr(result, "errors", None)  # incremental frames carry none
+        if errors:
+            result.errors = shape_errors(errors, field_suggestions=self.field_suggestions)  # type: ignore[union-attr]
+        yield
 
 
 def shape_errors(errors: list[GraphQLError], *, field_suggestions: bool) -> list[GraphQLError]:

@@ -1,0 +1,81 @@
+"""`studygraph serve` boots on the embedded default and answers GraphQL."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.process import studygraph_server
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
+    workdir = tmp_path_factory.mktemp("serve")
+    # No DATABASE_URL, no REDIS_URL: the embedded default, in a directory of its own.
+    env = {"ENV": "development", "DATABASE_URL": "", "REDIS_URL": ""}
+    with studygraph_server({k: v for k, v in env.items() if v}, cwd=workdir) as (base, process):
+        yield base, process, workdir
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_serves_typename(server: tuple[str, subprocess.Popen[str], Path]) -> None:
+    base, _, workdir = server
+    response = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"__typename": "Query"}}
+    assert (workdir / "studygraph.db").exists()
+
+
+def test_migrated_the_sqlite_file_on_start(server: tuple[str, subprocess.Popen[str], Path]) -> None:
+    base = server[0]
+    response = httpx.post(
+        f"{base}/graphql", json={"query": "{ serverInfo { databaseRevision } }"}, timeout=10
+    )
+    assert response.json() == {"data": {"serverInfo": {"databaseRevision": "0001"}}}
+    assert httpx.get(f"{base}/ready", timeout=10).json() == {
+        "status": "ok",
+        "checks": {"database": "ok"},
+    }
+
+
+def test_prints_where_graphiql_is_and_stops_cleanly(
+    server: tuple[str, subprocess.Popen[str], Path],
+) -> None:
+    base, process, _ = server
+    process.terminate()
+    output, _ = process.communicate(timeout=30)
+    # uvicorn shuts down gracefully, then re-raises the signal so the exit status tells it.
+    assert process.returncode == -signal.SIGTERM
+    assert "Application shutdown complete." in output
+    assert f"StudyGraph: GraphiQL at {base.replace('127.0.0.1', 'localhost')}/graphql" in output
+
+
+def test_export_schema_prints_sdl(project_root: Path, tmp_path: Path) -> None:
+    printed = subprocess.run(
+        [sys.executable, "-m", "studygraph", "export-schema"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert printed == (project_root / "schema.graphql").read_text(encoding="utf-8")
+    target = tmp_path / "out.graphql"
+    subprocess.run(
+        [sys.executable, "-m", "studygraph", "export-schema", "--output", str(target)],
+        check=True,
+        timeout=60,
+    )
+    assert target.read_text(encoding="utf-8") == printed
