@@ -38,3 +38,15 @@ def test_cursor_round_trip() -> None:
         "2026-01-01T00:00:00+00:00",
         "abc",
     ]
+
+
+@pytest.mark.parametrize(("first", "ok"), [(0, False), (1, True), (100, True), (101, False)])
+def test_page_size_range(first: int, ok: bool) -> None:
+    from graph.relay import check_page_size
+
+    if ok:
+        assert check_page_size(first, 100) == first
+    else:
+        with pytest.raises(UserInputError) as refused:
+            check_page_size(first, 100)
+        assert refused.value.code == "INVALID_PAGE_SIZE"
