@@ -9,11 +9,18 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
-from db.base import Base
+from db.base import Base, UTCDateTime
 from db.models import *  # noqa: F403  (registers every table on Base.metadata)
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Migrations use plain SQLAlchemy types, never the project's own decorators.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
@@ -25,6 +32,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         # SQLite alters tables by copying them; batch mode does that for every migration.
         render_as_batch=dialect.startswith("sqlite"),
         compare_type=True,
+        render_item=_render_item,
         literal_binds=connection is None,
     )
 

@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     jwt_issuer: str = "studygraph"
     jwt_audience: str = "studygraph-api"
     access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_idle_days: int = Field(default=7, ge=1)
+    refresh_token_absolute_days: int = Field(default=30, ge=1)
+    # argon2id cost (RFC 9106's second recommended option by default).
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=65_536, ge=8)
+    password_parallelism: int = Field(default=4, ge=1)
+
+    # Rate limits
+    login_failures_per_account: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    login_attempts_per_ip_per_minute: int = 20
     log_level: str = "INFO"
     log_json: bool = True
 

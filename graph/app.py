@@ -17,14 +17,18 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from core.errors import AuthenticationError
 from core.redis import create_redis
 from core.settings import Settings
 from db.engine import create_engine, create_session_factory
 from graph.context import Context
 from graph.http import GraphQLHTTPEndpoint
+from graph.live import LiveConnections, follow_revocations
 from graph.middleware import RequestIdMiddleware
 from graph.schema import build_schema
-from graph.websocket import GraphQLWebSocket
+from graph.websocket import GraphQLWebSocket, bearer_token
+from resolvers.access import Viewer
+from resolvers.auth import AuthService
 from resolvers.system import database_ready
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,7 @@ class Resources:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     redis: aioredis.Redis
+    auth: AuthService
 
 
 def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Starlette:
@@ -55,27 +60,49 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
             raise RuntimeError("the application has not started")
         return resources[0]
 
+    live = LiveConnections()
+
     async def make_context(request: Request | WebSocket) -> Context:
+        """Over HTTP the caller is authenticated here; a bad token is refused with 401.
+
+        Over WebSocket the token arrives later, in `connection_init`.
+        """
         res = current()
-        return Context(
+        context = Context(
             request=request,
             settings=settings,
             session_factory=res.session_factory,
             redis=res.redis,
+            auth=res.auth,
             request_id=request.scope.get("state", {}).get("request_id", ""),
         )
+        if isinstance(request, Request) and "authorization" in request.headers:
+            token = bearer_token(request.headers["authorization"])
+            if token is None:
+                raise AuthenticationError("Use `Authorization: Bearer <access token>`")
+            context.viewer = await res.auth.authenticate(token)
+        return context
+
+    async def authenticate(token: str) -> Viewer:
+        return await current().auth.authenticate(token)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(settings, role="api")
         redis = create_redis(settings)
-        resources.append(Resources(settings, engine, create_session_factory(engine), redis))
+        session_factory = create_session_factory(engine)
+        auth = AuthService(settings, session_factory, redis)
+        resources.append(Resources(settings, engine, session_factory, redis, auth))
+        stop = asyncio.Event()
+        revocations = asyncio.create_task(follow_revocations(redis, live, stop))
         try:
             async with AsyncExitStack() as stack:
                 for companion in companions:
                     await stack.enter_async_context(companion(settings))
                 yield
         finally:
+            stop.set()
+            await revocations
             resources.clear()
             await redis.aclose()
             await engine.dispose()
@@ -95,7 +122,7 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
         )
 
     http = GraphQLHTTPEndpoint(schema, settings, make_context)
-    websocket = GraphQLWebSocket(schema, settings, make_context)
+    websocket = GraphQLWebSocket(schema, settings, make_context, authenticate, live)
     return Starlette(
         routes=[
             Route("/graphql", http.handle, methods=ANY_METHOD),

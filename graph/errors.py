@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import StreamExecutionResult
 
-from core.errors import DomainError
+from core.errors import DomainError, UserInputError
 from core.logging import request_id_var
 
 log = logging.getLogger("studygraph.graphql")
 
 INTERNAL_ERROR_MESSAGE = "Internal server error"
+T = TypeVar("T")
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
 
@@ -110,3 +112,11 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
                 ".".join(str(p) for p in error.path or ()) or "operation",
                 exc_info=error.original_error,
             )
+
+
+async def user_errors(call: Awaitable[T]) -> tuple[T | None, list[UserError]]:
+    """Awaits a business operation; refused input becomes `errors`, anything else raises."""
+    try:
+        return await call, []
+    except UserInputError as error:
+        return None, [UserError.from_domain(error)]

@@ -19,6 +19,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from core.errors import AuthenticationError
 from core.settings import Settings
 from graph.context import Context
 from graph.errors import shape_errors
@@ -186,7 +187,15 @@ class GraphQLHTTPEndpoint:
             if request.method == "GET"
             else {OperationType.QUERY, OperationType.MUTATION}
         )
-        context = await self.make_context(request)
+        try:
+            context = await self.make_context(request)
+        except AuthenticationError as exc:
+            raise RequestRejected(
+                401,
+                exc.message,
+                exc.code,
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from exc
         try:
             result = await self.schema.execute(
                 params["query"],

@@ -22,12 +22,17 @@ from strawberry.types import ExecutionContext
 from core.settings import Settings
 from graph.errors import ShapeErrors, log_unexpected
 from graph.limits import CachedParser, CostLimiter, directive_limit_rule
+from graph.permissions import VisibilityGuard
 from graph.relay import Node, NodeQuery
 from graph.system.queries import SystemQuery
+from graph.users.mutations import UserMutation
+from graph.users.queries import UserQuery
 
-QUERY_PARTS: tuple[type, ...] = (NodeQuery, SystemQuery)
+QUERY_PARTS: tuple[type, ...] = (NodeQuery, SystemQuery, UserQuery)
+MUTATION_PARTS: tuple[type, ...] = (UserMutation,)
 
 Query = merge_types("Query", QUERY_PARTS)
+Mutation = merge_types("Mutation", MUTATION_PARTS)
 
 
 class StudyGraphSchema(strawberry.Schema):
@@ -51,6 +56,7 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: AddValidationRules([directive_rule]),
         lambda: CostLimiter(max_cost=settings.max_query_cost, max_page_size=settings.max_page_size),
         lambda: ShapeErrors(field_suggestions=settings.field_suggestions_enabled),
+        VisibilityGuard,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
@@ -60,6 +66,7 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
 def build_schema(settings: Settings) -> StudyGraphSchema:
     return StudyGraphSchema(
         query=Query,
+        mutation=Mutation,
         types=[Node],
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions_enabled),
@@ -68,4 +75,4 @@ def build_schema(settings: Settings) -> StudyGraphSchema:
 
 def schema_sdl() -> str:
     """The SDL committed as `schema.graphql` (independent of runtime settings)."""
-    return strawberry.Schema(query=Query, types=[Node]).as_str() + "\n"
+    return strawberry.Schema(query=Query, mutation=Mutation, types=[Node]).as_str() + "\n"

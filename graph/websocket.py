@@ -1,4 +1,9 @@
-"""GraphQL over WebSocket (graphql-transport-ws), served by Strawberry's ASGI view."""
+"""GraphQL over WebSocket (graphql-transport-ws), served by Strawberry's ASGI view.
+
+The access token travels in `connection_init` (`{"authorization": "Bearer …"}`); a missing
+or bad one closes the socket with 4403, and so does the token's expiry or the end of the
+user's sessions elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,28 @@ from typing import Any
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
+from core.errors import AuthenticationError
 from core.settings import Settings
 from graph.context import Context
+from graph.live import LiveConnections
 from graph.schema import StudyGraphSchema
+from resolvers.access import Viewer
 
 WebSocketContextFactory = Callable[[WebSocket], Awaitable[Context]]
+Authenticate = Callable[[str], Awaitable[Viewer]]
+
+
+def bearer_token(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
 
 
 class GraphQLWebSocket(GraphQL[Context, None]):
@@ -24,6 +44,8 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         schema: StudyGraphSchema,
         settings: Settings,
         make_context: WebSocketContextFactory,
+        authenticate: Authenticate,
+        live: LiveConnections,
         *,
         legacy_protocol: bool = False,
     ):
@@ -42,7 +64,30 @@ class GraphQLWebSocket(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self._make_context = make_context
+        self._authenticate = authenticate
+        self.live = live
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, WebSocket)
         return await self._make_context(request)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        token = bearer_token(params.get("authorization") or params.get("Authorization"))
+        if token is None:
+            raise ConnectionRejectionError()
+        try:
+            viewer = await self._authenticate(token)
+        except AuthenticationError:
+            raise ConnectionRejectionError() from None
+        context.viewer = viewer
+        assert isinstance(context.request, WebSocket)
+        self.live.add(viewer.user_id, context.request, viewer.token_expires_at)
+        return UNSET
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            if isinstance(request, WebSocket):
+                self.live.remove(request)

@@ -39,7 +39,15 @@ requires_redis = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs TEST_REDIS
 
 
 def make_settings(**overrides: object) -> Settings:
-    values: dict[str, object] = {"env": "test", "log_json": True}
+    # argon2id at its cheapest: the cost parameters are the production ones' business,
+    # the tests exercise everything else.
+    values: dict[str, object] = {
+        "env": "test",
+        "log_json": True,
+        "password_time_cost": 1,
+        "password_memory_kib": 1024,
+        "password_parallelism": 1,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -89,9 +97,10 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
-    """The engine under test; the test's rows are deleted afterwards."""
+async def db(engine: AsyncEngine, settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The engine under test; the test's rows and Redis keys are deleted afterwards."""
     yield engine
+    await _reset_redis(settings)
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 
+from db.migrate import alembic_config
 from tests.process import studygraph_server
 
 
@@ -44,7 +46,8 @@ def test_migrated_the_sqlite_file_on_start(server: tuple[str, subprocess.Popen[s
     response = httpx.post(
         f"{base}/graphql", json={"query": "{ serverInfo { databaseRevision } }"}, timeout=10
     )
-    assert response.json() == {"data": {"serverInfo": {"databaseRevision": "0001"}}}
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert response.json() == {"data": {"serverInfo": {"databaseRevision": head}}}
     assert httpx.get(f"{base}/ready", timeout=10).json() == {
         "status": "ok",
         "checks": {"database": "ok"},

@@ -1,10 +1,113 @@
-"""Accounts."""
+"""Accounts, preferences and refresh tokens."""
 
 from __future__ import annotations
 
-from db.models.users import User
-from db.repositories.base import Repository
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models.users import Preferences, RefreshToken, Role, User
+from db.repositories.base import Page, Repository
 
 
 class UserRepository(Repository[User]):
     model = User
+
+    async def by_email(self, email: str) -> User | None:
+        return await self.session.scalar(select(User).where(User.email == email))
+
+    async def email_taken(self, email: str, *, except_id: uuid.UUID | None = None) -> bool:
+        statement = select(User.id).where(User.email == email)
+        if except_id is not None:
+            statement = statement.where(User.id != except_id)
+        return await self.session.scalar(statement) is not None
+
+    async def list(self, *, role: Role | None, first: int, after: str | None) -> Page[User]:
+        statement = select(User)
+        if role is not None:
+            statement = statement.where(User.role == role)
+        return await self.paginate(statement, first=first, after=after, order_by=[User.id])
+
+    async def bump_token_version(self, user_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(User).where(User.id == user_id).values(token_version=User.token_version + 1)
+        )
+
+    async def delete_by_id(self, user_id: uuid.UUID) -> None:
+        # Rows owned by the user go with it through ON DELETE CASCADE.
+        await self.session.execute(delete(User).where(User.id == user_id))
+
+
+class PreferencesRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def for_user(self, user_id: uuid.UUID) -> Preferences:
+        """The user's preferences, created with the defaults on first use."""
+        found = await self.session.get(Preferences, user_id)
+        if found is None:
+            found = Preferences(
+                user_id=user_id,
+                time_zone="UTC",
+                study_windows=[],
+                session_minutes=50,
+                break_minutes=10,
+                day_start_hour=4,
+                notification_channels=["IN_APP"],
+            )
+            self.session.add(found)
+            await self.session.flush()
+        return found
+
+
+@dataclass(frozen=True)
+class ConsumedToken:
+    user_id: uuid.UUID
+    family_id: uuid.UUID
+    family_expires_at: datetime
+
+
+class RefreshTokenRepository(Repository[RefreshToken]):
+    model = RefreshToken
+
+    async def consume(self, token_hash: str, now: datetime) -> ConsumedToken | None:
+        """Marks a live token used, atomically: of concurrent callers exactly one gets it."""
+        row = (
+            await self.session.execute(
+                update(RefreshToken)
+                .where(
+                    RefreshToken.token_hash == token_hash,
+                    RefreshToken.used_at.is_(None),
+                    RefreshToken.revoked_at.is_(None),
+                    RefreshToken.idle_expires_at > now,
+                    RefreshToken.family_expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(
+                    RefreshToken.user_id, RefreshToken.family_id, RefreshToken.family_expires_at
+                )
+            )
+        ).one_or_none()
+        return None if row is None else ConsumedToken(row[0], row[1], row[2])
+
+    async def by_hash(self, token_hash: str) -> RefreshToken | None:
+        return await self.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+        )
+
+    async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def revoke_all(self, user_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
