@@ -1,15 +1,22 @@
-"""GraphQL over WebSocket with graphql-transport-ws; the same limits and masking apply."""
+"""GraphQL over WebSocket (graphql-transport-ws): A6, A7, A8 of HARDENING.md, limits, masking."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
+from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from core.ids import from_global_id
+from core.tokens import AccessTokens
+from db.migrate import upgrade
 from graph.app import create_app
+from tests.accounts import PASSWORD, REGISTER, new_email
 from tests.conftest import make_settings
 
 PROTOCOL = "graphql-transport-ws"
@@ -17,50 +24,130 @@ PROTOCOL = "graphql-transport-ws"
 
 @pytest.fixture
 def ws_client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'db'}")
+    settings = make_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+        connection_init_timeout_seconds=0.5,
+    )
+    upgrade(settings)
     with TestClient(create_app(settings)) as client:
+        client.app_settings = settings  # type: ignore[attr-defined]
         yield client
 
 
+def sign_up(client: TestClient) -> dict[str, Any]:
+    response = client.post(
+        "/graphql",
+        json={
+            "query": REGISTER,
+            "variables": {
+                "input": {"email": new_email(), "password": PASSWORD, "displayName": "Ws"}
+            },
+        },
+    )
+    return dict(response.json()["data"]["register"])
+
+
+def connect(ws: WebSocketTestSession, token: str | None) -> dict[str, Any]:
+    payload = {"authorization": f"Bearer {token}"} if token else {}
+    ws.send_json({"type": "connection_init", "payload": payload})
+    return dict(ws.receive_json())
+
+
+def closed_code(ws: WebSocketTestSession) -> int:
+    with pytest.raises(WebSocketDisconnect) as closed:
+        while True:
+            ws.receive_json()
+    return closed.value.code
+
+
 def test_query_over_websocket(ws_client: TestClient) -> None:
+    account = sign_up(ws_client)
     with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
         assert ws.accepted_subprotocol == PROTOCOL
-        ws.send_json({"type": "connection_init"})
-        assert ws.receive_json() == {"type": "connection_ack"}
-        ws.send_json({"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }"}})
+        assert connect(ws, account["accessToken"]) == {"type": "connection_ack"}
+        ws.send_json(
+            {"type": "subscribe", "id": "1", "payload": {"query": "{ me { displayName } }"}}
+        )
         assert ws.receive_json() == {
             "type": "next",
             "id": "1",
-            "payload": {"data": {"__typename": "Query"}},
+            "payload": {"data": {"me": {"displayName": "Ws"}}},
         }
         assert ws.receive_json() == {"type": "complete", "id": "1"}
 
 
-def test_limits_and_masking_apply_over_websocket(ws_client: TestClient) -> None:
+def test_limits_apply_over_websocket(ws_client: TestClient) -> None:
+    account = sign_up(ws_client)
     aliases = " ".join(f"a{i}: __typename" for i in range(16))
     with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
-        ws.send_json({"type": "connection_init"})
-        ws.receive_json()
+        connect(ws, account["accessToken"])
         ws.send_json({"type": "subscribe", "id": "1", "payload": {"query": "{ " + aliases + " }"}})
         message = ws.receive_json()
         assert message["type"] == "error"
         assert message["payload"][0]["message"] == "16 aliases found. Allowed: 15"
 
+
+@pytest.mark.parametrize("token", [None, "not-a-jwt"])
+def test_a6_missing_or_bad_token_closes_4403(ws_client: TestClient, token: str | None) -> None:
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        payload = {"authorization": f"Bearer {token}"} if token else {}
+        ws.send_json({"type": "connection_init", "payload": payload})
+        assert closed_code(ws) == 4403
+
+
+def test_a6_subscribe_before_ack_closes_4401(ws_client: TestClient) -> None:
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        ws.send_json({"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }"}})
+        assert closed_code(ws) == 4401
+
+
+def test_a6_no_init_closes_4408(ws_client: TestClient) -> None:
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        assert closed_code(ws) == 4408
+
+
+def test_a6_second_init_closes_4429(ws_client: TestClient) -> None:
+    account = sign_up(ws_client)
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        connect(ws, account["accessToken"])
         ws.send_json(
-            {"type": "subscribe", "id": "2", "payload": {"query": "{ serverInfo { version } }"}}
+            {"type": "connection_init", "payload": {"authorization": account["accessToken"]}}
         )
-        message = ws.receive_json()
-        assert message["type"] == "next"
-        [error] = message["payload"]["errors"]
-        assert error["message"] == "Internal server error"
-        assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
-        assert len(error["extensions"]["requestId"]) == 32
+        assert closed_code(ws) == 4429
+
+
+def test_a7_socket_closes_4403_when_the_token_expires(ws_client: TestClient) -> None:
+    account = sign_up(ws_client)
+    settings = ws_client.app_settings  # type: ignore[attr-defined]
+    _, user_id = from_global_id(account["user"]["id"])
+    # A token issued so that it expires two seconds from now.
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    token, _ = AccessTokens(settings).issue(
+        user_id,
+        role="STUDENT",
+        token_version=0,
+        now=datetime.now(UTC) - lifetime + timedelta(seconds=2),
+    )
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        assert connect(ws, token) == {"type": "connection_ack"}
+        started = time.monotonic()
+        assert closed_code(ws) == 4403
+        assert time.monotonic() - started < 10
+
+
+def test_a8_logout_everywhere_closes_live_sockets(ws_client: TestClient) -> None:
+    account = sign_up(ws_client)
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        assert connect(ws, account["accessToken"]) == {"type": "connection_ack"}
+        response = ws_client.post(
+            "/graphql",
+            json={"query": "mutation { logoutEverywhere { ok } }"},
+            headers={"authorization": f"Bearer {account['accessToken']}"},
+        )
+        assert response.json() == {"data": {"logoutEverywhere": {"ok": True}}}
+        assert closed_code(ws) == 4403
 
 
 def test_legacy_protocol_is_refused_by_default(ws_client: TestClient) -> None:
-    with (
-        pytest.raises(WebSocketDisconnect) as closed,
-        ws_client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as ws,
-    ):
-        ws.receive_json()
-    assert closed.value.code == 4406
+    with ws_client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as ws:
+        assert closed_code(ws) == 4406
