@@ -1,4 +1,4 @@
-"""G13: every operation × role × (own / someone else's), at the root and on edges.
+"""G13: every operation, role and (own or someone else's), at the root and on edges.
 
 The table is the specification: each later domain adds its operations as rows.
 """
