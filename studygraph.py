@@ -19,12 +19,12 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from db.migrate import upgrade
     from graph.app import Companion, create_app
-    from workers.embedded import embedded_workers
+    from workers.embedded import in_process_workers, job_sender
 
     if settings.is_sqlite:
         # The embedded default has no separate migrate step: bring the file to head first.
         upgrade(settings)
-    companions: list[Companion] = [embedded_workers] if settings.embedded else []
+    companions: list[Companion] = [in_process_workers if settings.embedded else job_sender]
     app = create_app(settings, companions)
     shown_host = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host  # noqa: S104
     if settings.graphiql_enabled:
@@ -63,10 +63,10 @@ def worker(processes: int, threads: int) -> None:
 
 def scheduler(settings: Settings) -> None:
     from core.redis import create_redis
-    from workers.app import setup
+    from workers.broker import install_broker
     from workers.scheduler import run_scheduler
 
-    setup()
+    install_broker(settings)
     asyncio.run(run_scheduler(create_redis(settings)))
 
 

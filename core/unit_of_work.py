@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -12,6 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
+# Sends a job's message: (actor name, job id). The process entry point installs the
+# Dramatiq sender, so business code enqueues by name without importing the workers.
+JobSender = Callable[[str, str], None]
+
+_job_sender: JobSender | None = None
+
+
+def set_job_sender(sender: JobSender | None) -> None:
+    global _job_sender
+    _job_sender = sender
 
 
 class UnitOfWork:
@@ -50,6 +61,20 @@ class UnitOfWork:
         finally:
             await session.close()
             self._after_commit.clear()
+
+    def enqueue(self, actor_name: str, job_id: str) -> None:
+        """Sends the job's message once the job row is committed; a rollback sends nothing.
+
+        A crash between commit and send leaves the job QUEUED for the stale-job sweep.
+        """
+        sender = _job_sender
+        if sender is None:
+            raise RuntimeError("no job sender installed in this process")
+
+        async def send() -> None:
+            await asyncio.to_thread(sender, actor_name, job_id)
+
+        self.after_commit(send)
 
     def after_commit(self, effect: AfterCommit) -> None:
         """Buffer a side effect (an event, a job message) to run once the commit succeeded."""

@@ -22,6 +22,7 @@ from core.redis import create_redis
 from core.settings import Settings
 from db.engine import create_engine, create_session_factory
 from graph.context import Context
+from graph.exports import export_endpoint
 from graph.http import GraphQLHTTPEndpoint
 from graph.live import LiveConnections, follow_revocations
 from graph.middleware import RequestIdMiddleware
@@ -127,6 +128,7 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
         routes=[
             Route("/graphql", http.handle, methods=ANY_METHOD),
             WebSocketRoute("/graphql", websocket),
+            Route("/exports/{job_id}", export_endpoint(make_context)),
             Route("/health", health),
             Route("/ready", ready),
         ],

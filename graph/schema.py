@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 
 from core.settings import Settings
 from graph.errors import ShapeErrors, log_unexpected
+from graph.jobs.queries import JobQuery
 from graph.limits import CachedParser, CostLimiter, directive_limit_rule
 from graph.permissions import VisibilityGuard
 from graph.relay import Node, NodeQuery
@@ -28,7 +29,7 @@ from graph.system.queries import SystemQuery
 from graph.users.mutations import UserMutation
 from graph.users.queries import UserQuery
 
-QUERY_PARTS: tuple[type, ...] = (NodeQuery, SystemQuery, UserQuery)
+QUERY_PARTS: tuple[type, ...] = (NodeQuery, SystemQuery, UserQuery, JobQuery)
 MUTATION_PARTS: tuple[type, ...] = (UserMutation,)
 
 Query = merge_types("Query", QUERY_PARTS)

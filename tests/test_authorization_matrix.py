@@ -134,6 +134,18 @@ MATRIX = [
         {("ANONYMOUS", "own"): "UNAUTHENTICATED", ("STUDENT", "own"): OK},
     ),
     Row(
+        "exportMyData",
+        "mutation { exportMyData { job { id } } }",
+        no_variables,
+        {("ANONYMOUS", "own"): "UNAUTHENTICATED"},
+    ),
+    Row(
+        "job",
+        'query { job(id: "Sm9iOjAxOTAwMDAwLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMQ") { id } }',
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED", ("STUDENT", "other"): NULL},
+    ),
+    Row(
         "logout",
         'mutation { logout(refreshToken: "unknown") { ok } }',
         no_variables,

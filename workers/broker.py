@@ -5,10 +5,16 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO
 
 from core.settings import Settings
+from core.unit_of_work import set_job_sender
+from workers import jobs, users
+from workers.runtime import DatabaseMiddleware
 
 QUEUES = ("default", "ml", "notifications")
+# Each actor module declares its actors on the broker it is given.
+ACTOR_MODULES = (jobs, users)
 
 
 def create_broker(settings: Settings) -> dramatiq.Broker:
@@ -18,13 +24,22 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         broker.emit_after("process_boot")
     else:
         broker = RedisBroker(url=settings.redis_url)
+    broker.add_middleware(AsyncIO())
+    broker.add_middleware(DatabaseMiddleware(settings))
     for queue in QUEUES:
         broker.declare_queue(queue)
+    for module in ACTOR_MODULES:
+        module.declare(broker)
     return broker
 
 
 def install_broker(settings: Settings) -> dramatiq.Broker:
-    """Make the broker the process-wide one; call before importing actor modules."""
+    """Makes the broker the process-wide one and the sender of every job's message."""
     broker = create_broker(settings)
     dramatiq.set_broker(broker)
+
+    def send(actor_name: str, job_id: str) -> None:
+        broker.get_actor(actor_name).send(job_id)
+
+    set_job_sender(send)
     return broker

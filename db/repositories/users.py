@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.models.jobs import Job
 from db.models.users import Preferences, RefreshToken, Role, User
 from db.repositories.base import Page, Repository
 
@@ -111,3 +113,53 @@ class RefreshTokenRepository(Repository[RefreshToken]):
             .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+
+async def owned_data(session: AsyncSession, user_id: uuid.UUID) -> dict[str, Any]:
+    """Everything stored about one user, for their data export (secrets excluded)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return {}
+    preferences = await session.get(Preferences, user_id)
+    tokens = (
+        await session.scalars(select(RefreshToken).where(RefreshToken.user_id == user_id))
+    ).all()
+    jobs = (await session.scalars(select(Job).where(Job.owner_id == user_id))).all()
+    return {
+        "profile": {
+            "id": str(user.id),
+            "email": user.email,
+            "displayName": user.display_name,
+            "role": str(user.role),
+            "institution": user.institution,
+            "fieldOfStudy": user.field_of_study,
+            "targetExamDate": _iso(user.target_exam_date),
+            "createdAt": _iso(user.created_at),
+        },
+        "preferences": None
+        if preferences is None
+        else {
+            "timeZone": preferences.time_zone,
+            "studyWindows": preferences.study_windows,
+            "sessionMinutes": preferences.session_minutes,
+            "breakMinutes": preferences.break_minutes,
+            "dayStartHour": preferences.day_start_hour,
+            "notificationChannels": preferences.notification_channels,
+            "quietHours": [preferences.quiet_hours_start, preferences.quiet_hours_end],
+        },
+        "sessions": [
+            {
+                "startedAt": _iso(t.created_at),
+                "usedAt": _iso(t.used_at),
+                "revokedAt": _iso(t.revoked_at),
+            }
+            for t in tokens
+        ],
+        "jobs": [
+            {"kind": j.kind, "status": str(j.status), "createdAt": _iso(j.created_at)} for j in jobs
+        ],
+    }
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -6,6 +6,7 @@ from core.ids import to_global_id
 from db.models.users import User as UserModel
 from graph.context import Context
 from graph.errors import UserError, user_errors
+from graph.jobs.types import Job, JobPayload
 from graph.permissions import IsAdmin, IsAuthenticated
 from graph.users.inputs import LoginInput, PreferencesInput, RegisterInput, UpdateProfileInput
 from graph.users.queries import user_id_from
@@ -19,7 +20,7 @@ from graph.users.types import (
     User,
     UserPayload,
 )
-from resolvers import users
+from resolvers import exports, users
 from resolvers.auth import SignedIn
 
 
@@ -184,6 +185,15 @@ class UserMutation:
             deleted_user_id=strawberry.ID(to_global_id("User", deleted)) if deleted else None,
             errors=errors,
         )
+
+    @strawberry.mutation(
+        description="Starts a job that gathers everything the signed-in user owns. When it "
+        "SUCCEEDED, `result.downloadPath` serves the file once (with the same bearer token).",
+        permission_classes=[IsAuthenticated],
+    )
+    async def export_my_data(self, info: strawberry.Info[Context, None]) -> JobPayload:
+        job = await exports.request_export(info.context.session_factory, info.context.viewer)
+        return JobPayload(job=Job.from_model(job), errors=[])
 
     @strawberry.mutation(
         description="Admins: changes a user's role and ends all their sessions. An unknown "

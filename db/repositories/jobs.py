@@ -1,0 +1,80 @@
+"""Jobs and data exports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from db.models.jobs import DataExport, Job, JobStatus
+from db.repositories.base import Repository
+
+
+class JobRepository(Repository[Job]):
+    model = Job
+
+    async def start(self, job_id: uuid.UUID, now: datetime) -> Job | None:
+        """Marks a job running and counts the attempt; None when it already finished."""
+        row = (
+            await self.session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+                .values(
+                    status=JobStatus.RUNNING,
+                    attempts=Job.attempts + 1,
+                    started_at=now,
+                    updated_at=now,
+                )
+                .returning(Job.id)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        return await self.session.get(Job, job_id, populate_existing=True)
+
+    async def finish(
+        self,
+        job_id: uuid.UUID,
+        now: datetime,
+        *,
+        status: JobStatus,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        await self.session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                status=status,
+                result=result,
+                error=error,
+                progress=1.0 if status == JobStatus.SUCCEEDED else Job.progress,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+
+
+class ExportRepository(Repository[DataExport]):
+    model = DataExport
+
+    async def for_job(self, job_id: uuid.UUID) -> DataExport | None:
+        return await self.session.scalar(select(DataExport).where(DataExport.job_id == job_id))
+
+    async def claim(self, job_id: uuid.UUID, now: datetime) -> bool:
+        """Marks the export downloaded, atomically: only one caller ever gets True."""
+        row = (
+            await self.session.execute(
+                update(DataExport)
+                .where(
+                    DataExport.job_id == job_id,
+                    DataExport.downloaded_at.is_(None),
+                    DataExport.expires_at > now,
+                )
+                .values(downloaded_at=now)
+                .returning(DataExport.id)
+            )
+        ).one_or_none()
+        return row is not None

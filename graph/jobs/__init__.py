@@ -1,0 +1,1 @@
+"""Background jobs as clients see them."""

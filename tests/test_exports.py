@@ -1,0 +1,81 @@
+"""exportMyData: a job run by a worker; the file holds the user's data only, served once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.settings import Settings
+from graph.app import create_app
+from tests.accounts import Account, gql, register
+from workers.embedded import in_process_workers
+
+JOB = "query ($id: ID!) { job(id: $id) { kind status progress result error attempts } }"
+
+
+@pytest.fixture
+async def with_workers(settings: Settings, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """The api with a worker in the same process, on the broker the settings choose."""
+    application = create_app(settings, [in_process_workers])
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def wait_for_job(client: httpx.AsyncClient, job_id: str, account: Account) -> dict[str, Any]:
+    for _ in range(200):
+        job = (await gql(client, JOB, {"id": job_id}, account))["data"]["job"]
+        if job["status"] in ("SUCCEEDED", "FAILED"):
+            return dict(job)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"job still {job['status']}")
+
+
+async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncClient) -> None:
+    client = with_workers
+    me = await register(client)
+    other = await register(client)
+    await gql(
+        client,
+        'mutation { updatePreferences(input: {timeZone: "Asia/Kolkata"}) { errors { code } } }',
+        account=me,
+    )
+    requested = await gql(
+        client, "mutation { exportMyData { job { id status kind } errors { code } } }", account=me
+    )
+    job = requested["data"]["exportMyData"]["job"]
+    assert (job["status"], job["kind"]) == ("QUEUED", "EXPORT_MY_DATA")
+
+    finished = await wait_for_job(client, job["id"], me)
+    assert finished["status"] == "SUCCEEDED"
+    assert finished["progress"] == 1.0
+    assert finished["attempts"] == 1
+    path = finished["result"]["downloadPath"]
+
+    # Someone else can neither read the job nor download the file.
+    assert (await gql(client, JOB, {"id": job["id"]}, other))["errors"][0]["extensions"][
+        "code"
+    ] == "FORBIDDEN"
+    assert (await client.get(path, headers=other.headers)).status_code == 404
+    assert (await client.get(path)).status_code == 401
+
+    response = await client.get(path, headers=me.headers)
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    content = response.json()
+    assert content["profile"]["email"] == me.email
+    assert content["preferences"]["timeZone"] == "Asia/Kolkata"
+    assert len(content["sessions"]) == 1
+    assert content["jobs"][0]["kind"] == "EXPORT_MY_DATA"
+    assert other.email not in json.dumps(content)
+
+    again = await client.get(path, headers=me.headers)
+    assert again.status_code == 410
+    assert again.json()["error"]["code"] == "EXPORT_GONE"

@@ -1,0 +1,39 @@
+"""What a worker process owns for its whole life: settings and the database engine."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.settings import Settings
+from db.engine import create_engine, create_session_factory
+
+
+class DatabaseMiddleware(dramatiq.Middleware):
+    """Creates the engine when the worker boots and disposes of it when it stops.
+
+    The engine lives on the AsyncIO middleware's event loop, where every async actor runs.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.engine: AsyncEngine | None = None
+        self.session_factory: async_sessionmaker[AsyncSession] | None = None
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self.engine = create_engine(self.settings, role="worker")
+        self.session_factory = create_session_factory(self.engine)
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        engine, self.engine, self.session_factory = self.engine, None, None
+        loop_thread = get_event_loop_thread()
+        if engine is not None and loop_thread is not None:
+            loop_thread.run_coroutine(engine.dispose())
+
+
+def session_factory_of(broker: dramatiq.Broker) -> async_sessionmaker[AsyncSession]:
+    for middleware in broker.middleware:
+        if isinstance(middleware, DatabaseMiddleware) and middleware.session_factory is not None:
+            return middleware.session_factory
+    raise RuntimeError("the worker has no database (DatabaseMiddleware not booted)")
