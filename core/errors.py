@@ -38,13 +38,3 @@ class AuthenticationError(DomainError):
 
 class PermissionDeniedError(DomainError):
     code = "FORBIDDEN"
-
-
-class RateLimitedError(DomainError):
-    code = "RATE_LIMITED"
-
-
-class ServiceUnavailableError(DomainError):
-    """A dependency (database, Redis) is down or saturated; the client may retry."""
-
-    code = "SERVICE_UNAVAILABLE"

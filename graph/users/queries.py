@@ -11,6 +11,7 @@ from graph.permissions import IsAdmin, IsAuthenticated
 from graph.relay import Connection, check_page_size, register_node
 from graph.users.types import RoleType, User
 from resolvers import users
+from resolvers.access import require_viewer
 
 
 @strawberry.type
@@ -51,7 +52,9 @@ class UserQuery:
 
 
 async def fetch_user(info: strawberry.Info[Context, None], user_id: uuid.UUID) -> User | None:
-    found = await users.get_user(info.context.session_factory, info.context.viewer, user_id)
+    """Through the operation's DataLoader; the visibility guard checks what comes back."""
+    require_viewer(info.context.viewer)
+    found = await info.context.loaders.get(users.load_users).load(user_id)
     return None if found is None else User.from_model(found)
 
 
