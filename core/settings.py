@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     db_lock_timeout_ms: int = 2_000
     db_connect_timeout_seconds: float = 5.0
 
+    # Jobs (Dramatiq)
+    job_max_retries: int = Field(default=8, ge=0)
+    job_min_backoff_ms: int = Field(default=1_000, ge=10)
+    job_max_backoff_ms: int = Field(default=300_000, ge=10)
+    job_time_limit_ms: int = Field(default=60_000, ge=100)
+    notification_max_age_ms: int = Field(default=3_600_000, ge=1_000)
+    # How long a worker may go silent before its unacknowledged messages are redelivered.
+    broker_heartbeat_timeout_ms: int = Field(default=60_000, ge=1_000)
+    job_stale_after_seconds: int = Field(default=300, ge=1)
+    job_sweep_every_seconds: int = Field(default=60, ge=1)
+
     # Redis
     redis_socket_timeout_seconds: float = 5.0
 

@@ -39,26 +39,21 @@ async def request_export(
     return job
 
 
-async def build_export(
-    session_factory: async_sessionmaker[AsyncSession], job: Job
-) -> dict[str, Any]:
-    """The job's work: snapshot everything the owner has, once per job."""
-    assert job.owner_id is not None
-    async with UnitOfWork(session_factory) as uow:
-        exports = ExportRepository(uow.session)
-        export = await exports.for_job(job.id)
-        if export is None:  # a retry after a crash may find it made already
-            content = await owned_data(uow.session, job.owner_id)
-            content["exportedAt"] = datetime.now(UTC).isoformat()
-            export = exports.add(
-                DataExport(
-                    user_id=job.owner_id,
-                    job_id=job.id,
-                    content=content,
-                    expires_at=datetime.now(UTC) + EXPORT_LIFETIME,
-                )
-            )
-        await uow.commit()
+async def build_export(uow: UnitOfWork, job: Job) -> dict[str, Any]:
+    """The job's work: a snapshot of everything the owner has, committed with the job."""
+    if job.owner_id is None:
+        raise ValueError(f"export job {job.id} has no owner")
+    content = await owned_data(uow.session, job.owner_id)
+    content["exportedAt"] = datetime.now(UTC).isoformat()
+    export = ExportRepository(uow.session).add(
+        DataExport(
+            user_id=job.owner_id,
+            job_id=job.id,
+            content=content,
+            expires_at=datetime.now(UTC) + EXPORT_LIFETIME,
+        )
+    )
+    await uow.session.flush()
     return {"downloadPath": f"/exports/{job.id}", "expiresAt": export.expires_at.isoformat()}
 
 

@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 
 register_owned(Job, lambda job: job.owner_id)
 
-Work = Callable[[async_sessionmaker[AsyncSession], Job], Awaitable[dict[str, Any]]]
+# A job's work: it writes its effect in the given unit of work, which also marks the job
+# SUCCEEDED, so the effect and the status commit together (or not at all).
+Work = Callable[[UnitOfWork, Job], Awaitable[dict[str, Any]]]
 
 
 async def create_job(uow: UnitOfWork, *, owner_id: uuid.UUID | None, kind: str, actor: str) -> Job:
@@ -43,22 +45,26 @@ async def get_job(
 async def run_job(
     session_factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID, work: Work
 ) -> None:
-    """Runs a job's work once: a redelivered message of a finished job does nothing.
+    """Runs a job's work so that its effect is applied once, however often it is delivered.
 
-    An exception propagates so the broker retries; when retries run out, `fail_job` marks
-    the job FAILED.
+    A worker killed mid-job leaves nothing committed and the redelivered message starts
+    again; a message redelivered after the commit finds the job finished and does nothing.
+    An exception propagates so the broker retries; when retries run out, `fail_job`
+    marks the job FAILED.
     """
     async with UnitOfWork(session_factory) as uow:
         job = await JobRepository(uow.session).start(job_id, datetime.now(UTC))
         await uow.commit()
     if job is None:
-        log.info("job already finished; message ignored", extra={"job_id": str(job_id)})
+        log.info("job already finished or gone; message ignored", extra={"job_id": str(job_id)})
         return
-    result = await work(session_factory, job)
     async with UnitOfWork(session_factory) as uow:
-        await JobRepository(uow.session).finish(
+        result = await work(uow, job)
+        finished = await JobRepository(uow.session).finish(
             job_id, datetime.now(UTC), status=JobStatus.SUCCEEDED, result=result
         )
+        if not finished:  # a concurrent delivery finished it first: keep its effect only
+            return
         await uow.commit()
 
 
@@ -70,3 +76,23 @@ async def fail_job(
             job_id, datetime.now(UTC), status=JobStatus.FAILED, error=error[:2000]
         )
         await uow.commit()
+
+
+async def resend_stale(
+    session_factory: async_sessionmaker[AsyncSession], *, older_than: datetime, limit: int = 500
+) -> int:
+    """Sends again the message of every job still QUEUED since before `older_than`.
+
+    Repairs a crash between a job's commit and its send; a duplicate is harmless because
+    `run_job` applies a job's effect once.
+    """
+    async with UnitOfWork(session_factory) as uow:
+        jobs = JobRepository(uow.session)
+        stale = await jobs.stale(older_than, limit)
+        await jobs.touch([job.id for job in stale], datetime.now(UTC))
+        for job in stale:
+            uow.enqueue(job.actor, str(job.id))
+        await uow.commit()
+    if stale:
+        log.warning("re-sent stale jobs", extra={"count": len(stale)})
+    return len(stale)

@@ -26,11 +26,14 @@ async def redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
 @pytest.fixture
 def sent() -> Iterator[list[datetime]]:
     calls: list[datetime] = []
+    registered = dict(scheduler.REGISTRY)
+    scheduler.REGISTRY.clear()
     scheduler.REGISTRY["test.every_minute"] = scheduler.PeriodicJob(
         "test.every_minute", timedelta(minutes=1), calls.append
     )
     yield calls
-    del scheduler.REGISTRY["test.every_minute"]
+    scheduler.REGISTRY.clear()
+    scheduler.REGISTRY.update(registered)
 
 
 async def test_two_schedulers_enqueue_once_per_period(

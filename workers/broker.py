@@ -23,13 +23,15 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         broker = StubBroker()
         broker.emit_after("process_boot")
     else:
-        broker = RedisBroker(url=settings.redis_url)
+        broker = RedisBroker(
+            url=settings.redis_url, heartbeat_timeout=settings.broker_heartbeat_timeout_ms
+        )
     broker.add_middleware(AsyncIO())
     broker.add_middleware(DatabaseMiddleware(settings))
     for queue in QUEUES:
         broker.declare_queue(queue)
     for module in ACTOR_MODULES:
-        module.declare(broker)
+        module.declare(broker, settings)
     return broker
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,6 +32,16 @@ class DatabaseMiddleware(dramatiq.Middleware):
         loop_thread = get_event_loop_thread()
         if engine is not None and loop_thread is not None:
             loop_thread.run_coroutine(engine.dispose())
+
+
+def retry_options(settings: Settings) -> dict[str, Any]:
+    """Retries, backoff and time limit of HARDENING.md, for actors whose work is a job."""
+    return {
+        "max_retries": settings.job_max_retries,
+        "min_backoff": settings.job_min_backoff_ms,
+        "max_backoff": settings.job_max_backoff_ms,
+        "time_limit": settings.job_time_limit_ms,
+    }
 
 
 def session_factory_of(broker: dramatiq.Broker) -> async_sessionmaker[AsyncSession]:

@@ -23,22 +23,11 @@ TICK_SECONDS = 1.0
 class PeriodicJob:
     name: str
     every: timedelta
-    enqueue: Callable[[datetime], None]
+    enqueue: Callable[[datetime], object]
 
 
+# Filled by the actor modules as they declare their actors.
 REGISTRY: dict[str, PeriodicJob] = {}
-
-
-def periodic(
-    name: str, every: timedelta
-) -> Callable[[Callable[[datetime], None]], Callable[[datetime], None]]:
-    """Register `enqueue(period_start)` to run once per `every`, cluster-wide."""
-
-    def register(enqueue: Callable[[datetime], None]) -> Callable[[datetime], None]:
-        REGISTRY[name] = PeriodicJob(name, every, enqueue)
-        return enqueue
-
-    return register
 
 
 def period_start(now: datetime, every: timedelta) -> datetime:
@@ -46,8 +35,8 @@ def period_start(now: datetime, every: timedelta) -> datetime:
     return epoch + ((now - epoch) // every) * every
 
 
-async def tick(redis: aioredis.Redis, now: datetime) -> list[str]:
-    """Enqueue every job whose current period nobody has claimed yet; returns their names."""
+async def tick(redis: aioredis.Redis, now: datetime) -> list[tuple[str, datetime]]:
+    """Enqueues every job whose current period nobody has claimed yet; returns what it sent."""
     sent = []
     for job in list(REGISTRY.values()):
         start = period_start(now, job.every)
@@ -55,15 +44,15 @@ async def tick(redis: aioredis.Redis, now: datetime) -> list[str]:
         claimed = await redis.set(key, "1", nx=True, ex=int(job.every.total_seconds() * 2) + 60)
         if claimed:
             job.enqueue(start)
-            sent.append(job.name)
+            sent.append((job.name, start))
     return sent
 
 
 async def run_scheduler(redis: aioredis.Redis) -> None:
     while True:
         try:
-            for name in await tick(redis, datetime.now(UTC)):
-                log.info("periodic job enqueued", extra={"job": name})
+            for name, start in await tick(redis, datetime.now(UTC)):
+                log.info("periodic job enqueued", extra={"job": name, "period": start.isoformat()})
         except Exception:
             # Redis may be restarting; the next tick claims the period again.
             log.exception("scheduler tick failed")

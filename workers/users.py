@@ -6,12 +6,13 @@ import uuid
 
 import dramatiq
 
+from core.settings import Settings
 from resolvers.exports import EXPORT_ACTOR, build_export
 from resolvers.jobs import run_job
-from workers.runtime import session_factory_of
+from workers.runtime import retry_options, session_factory_of
 
 
-def declare(broker: dramatiq.Broker) -> None:
+def declare(broker: dramatiq.Broker, settings: Settings) -> None:
     async def export_data(job_id: str) -> None:
         await run_job(session_factory_of(broker), uuid.UUID(job_id), build_export)
 
@@ -19,9 +20,6 @@ def declare(broker: dramatiq.Broker) -> None:
         actor_name=EXPORT_ACTOR,
         broker=broker,
         queue_name="default",
-        max_retries=3,
-        min_backoff=1_000,
-        max_backoff=60_000,
-        time_limit=120_000,
         on_failure="jobs.mark_failed",
+        **retry_options(settings),
     )(export_data)

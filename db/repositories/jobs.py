@@ -42,19 +42,37 @@ class JobRepository(Repository[Job]):
         status: JobStatus,
         result: dict[str, Any] | None = None,
         error: str | None = None,
-    ) -> None:
-        await self.session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(
-                status=status,
-                result=result,
-                error=error,
-                progress=1.0 if status == JobStatus.SUCCEEDED else Job.progress,
-                finished_at=now,
-                updated_at=now,
+    ) -> bool:
+        """Ends an unfinished job; False when it had ended already (someone else ended it)."""
+        row = (
+            await self.session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+                .values(
+                    status=status,
+                    result=result,
+                    error=error,
+                    progress=1.0 if status == JobStatus.SUCCEEDED else Job.progress,
+                    finished_at=now,
+                    updated_at=now,
+                )
+                .returning(Job.id)
             )
+        ).one_or_none()
+        return row is not None
+
+    async def stale(self, older_than: datetime, limit: int) -> list[Job]:
+        """Jobs still QUEUED long after they were written: their message may be lost."""
+        rows = await self.session.scalars(
+            select(Job)
+            .where(Job.status == JobStatus.QUEUED, Job.updated_at < older_than)
+            .order_by(Job.updated_at)
+            .limit(limit)
         )
+        return list(rows)
+
+    async def touch(self, job_ids: list[uuid.UUID], now: datetime) -> None:
+        await self.session.execute(update(Job).where(Job.id.in_(job_ids)).values(updated_at=now))
 
 
 class ExportRepository(Repository[DataExport]):
