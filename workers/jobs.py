@@ -17,10 +17,11 @@ SWEEP_ACTOR = "jobs.sweep_stale"
 
 
 def declare(broker: dramatiq.Broker, settings: Settings) -> None:
-    async def mark_failed(message: dict[str, Any], exception: dict[str, Any]) -> None:
-        """Dramatiq's on_failure callback: the job's retries are exhausted."""
+    async def mark_failed(message: dict[str, Any], retries: dict[str, Any]) -> None:
+        """Dramatiq's on_retry_exhausted callback: the job failed for the last time."""
         job_id = uuid.UUID(message["args"][0])
-        error = f"{exception.get('type', 'Error')}: {exception.get('message', '')}"
+        trace = str(message.get("options", {}).get("traceback", "")).strip().splitlines()
+        error = trace[-1] if trace else f"failed after {retries.get('retries')} retries"
         await fail_job(session_factory_of(broker), job_id, error)
 
     async def sweep_stale() -> None:

@@ -20,6 +20,6 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> None:
         actor_name=EXPORT_ACTOR,
         broker=broker,
         queue_name="default",
-        on_failure="jobs.mark_failed",
+        on_retry_exhausted="jobs.mark_failed",
         **retry_options(settings),
     )(export_data)

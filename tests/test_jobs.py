@@ -1,0 +1,176 @@
+"""W3, W6, the stale-job sweep and two schedulers: jobs are neither lost nor doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import dramatiq
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.settings import Settings
+from core.unit_of_work import UnitOfWork
+from db.models.jobs import DataExport, Job, JobStatus
+from db.repositories.jobs import JobRepository
+from graph.app import create_app
+from resolvers.exports import EXPORT_ACTOR, EXPORT_KIND
+from resolvers.jobs import create_job, resend_stale
+from tests.accounts import register
+from tests.conftest import TEST_REDIS_URL, make_settings
+from workers.embedded import in_process_workers
+
+
+@pytest.fixture
+def quick_settings(settings: Settings) -> Settings:
+    """The database and Redis under test, with retries short enough to watch."""
+    return make_settings(
+        database_url=settings.database_url,
+        redis_url=settings.redis_url,
+        job_max_retries=2,
+        job_min_backoff_ms=50,
+        job_max_backoff_ms=100,
+    )
+
+
+@pytest.fixture
+async def worker_app(quick_settings: Settings, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    application = create_app(quick_settings, [in_process_workers])
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def job_status(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> Job:
+    async with factory() as session:
+        job = await session.get(Job, job_id)
+    assert job is not None
+    return job
+
+
+async def wait_until_finished(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> Job:
+    for _ in range(300):
+        job = await job_status(factory, job_id)
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} still {job.status}")
+
+
+async def count(factory: async_sessionmaker[AsyncSession], model: type) -> int:
+    async with factory() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def user_uuid(global_id: str) -> uuid.UUID:
+    from core.ids import from_global_id
+
+    return from_global_id(global_id)[1]
+
+
+async def test_w6_commit_runs_once_rollback_never(
+    worker_app: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = user_uuid((await register(worker_app)).id)
+
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        async with UnitOfWork(session_factory) as uow:
+            await create_job(uow, owner_id=owner, kind=EXPORT_KIND, actor=EXPORT_ACTOR)
+            raise RuntimeError("changed my mind")
+
+    async with UnitOfWork(session_factory) as uow:
+        job = await create_job(uow, owner_id=owner, kind=EXPORT_KIND, actor=EXPORT_ACTOR)
+        await uow.commit()
+    finished = await wait_until_finished(session_factory, job.id)
+    assert (finished.status, finished.attempts) == (JobStatus.SUCCEEDED, 1)
+    await asyncio.sleep(0.3)  # time enough for a stray message of the rolled-back job to run
+    assert await count(session_factory, Job) == 1
+    assert await count(session_factory, DataExport) == 1
+
+
+async def test_w3_poison_message_ends_failed_and_dead_lettered(
+    worker_app: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    # An export job without an owner fails every time it runs.
+    async with UnitOfWork(session_factory) as uow:
+        job = await create_job(uow, owner_id=None, kind=EXPORT_KIND, actor=EXPORT_ACTOR)
+        await uow.commit()
+    finished = await wait_until_finished(session_factory, job.id)
+    assert finished.status == JobStatus.FAILED
+    assert finished.error == f"ValueError: export job {job.id} has no owner"
+    assert finished.attempts == 3  # the first run and two retries
+    broker = dramatiq.get_broker()
+    if TEST_REDIS_URL:
+        # Dead letters: message ids in a sorted set, the messages in a hash beside it.
+        client = broker.client  # type: ignore[attr-defined]
+        dead_ids = await asyncio.to_thread(client.zrange, "dramatiq:default.XQ", 0, -1)
+        messages = await asyncio.to_thread(client.hmget, "dramatiq:default.XQ.msgs", dead_ids)
+        assert [json.loads(m)["args"] for m in messages] == [[str(job.id)]]
+    else:
+        assert [m.args for m in broker.dead_letters] == [(str(job.id),)]  # type: ignore[attr-defined]
+
+
+async def test_sweep_resends_a_job_whose_message_was_lost(
+    worker_app: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    owner = user_uuid((await register(worker_app)).id)
+    # The job row committed, then the process died before sending its message.
+    async with UnitOfWork(session_factory) as uow:
+        lost = JobRepository(uow.session).add(
+            Job(owner_id=owner, kind=EXPORT_KIND, actor=EXPORT_ACTOR)
+        )
+        await uow.commit()
+    await asyncio.sleep(0.2)
+    assert (await job_status(session_factory, lost.id)).status == JobStatus.QUEUED
+
+    assert await resend_stale(session_factory, older_than=datetime.now(UTC)) == 1
+    finished = await wait_until_finished(session_factory, lost.id)
+    assert finished.status == JobStatus.SUCCEEDED
+    # A young QUEUED job is left alone.
+    assert (
+        await resend_stale(session_factory, older_than=datetime.now(UTC) - timedelta(hours=1)) == 0
+    )
+
+
+@pytest.mark.skipif(not TEST_REDIS_URL, reason="two scheduler processes share a real Redis")
+def test_two_schedulers_enqueue_once_per_period(settings: Settings) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": str(settings.redis_url),
+        "JOB_SWEEP_EVERY_SECONDS": "1",
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "studygraph", "scheduler"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    time.sleep(5)
+    periods: list[str] = []
+    senders = set()
+    for index, process in enumerate(processes):
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+        for line in output.splitlines():
+            if line.startswith("{") and '"periodic job enqueued"' in line:
+                entry = json.loads(line)
+                if entry["job"] == "jobs.sweep_stale":
+                    periods.append(entry["period"])
+                    senders.add(index)
+    assert len(periods) >= 3
+    assert len(periods) == len(set(periods)), periods  # no period enqueued twice
