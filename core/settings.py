@@ -81,8 +81,12 @@ class Settings(BaseSettings):
     notification_max_age_ms: int = Field(default=3_600_000, ge=1_000)
     # How long a worker may go silent before its unacknowledged messages are redelivered.
     broker_heartbeat_timeout_ms: int = Field(default=60_000, ge=1_000)
+    # Broker commands per million that also requeue the messages of silent (dead) workers.
+    broker_maintenance_per_million: int = Field(default=1000, ge=1, le=1_000_000)
     job_stale_after_seconds: int = Field(default=300, ge=1)
     job_sweep_every_seconds: int = Field(default=60, ge=1)
+    # Further modules whose `declare(broker, settings)` adds actors (plugins, diagnostics).
+    extra_actor_modules: list[str] = Field(default_factory=list)
 
     # Redis
     redis_socket_timeout_seconds: float = 5.0

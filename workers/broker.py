@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
@@ -24,13 +26,15 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         broker.emit_after("process_boot")
     else:
         broker = RedisBroker(
-            url=settings.redis_url, heartbeat_timeout=settings.broker_heartbeat_timeout_ms
+            url=settings.redis_url,
+            heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+            maintenance_chance=settings.broker_maintenance_per_million,
         )
     broker.add_middleware(AsyncIO())
     broker.add_middleware(DatabaseMiddleware(settings))
     for queue in QUEUES:
         broker.declare_queue(queue)
-    for module in ACTOR_MODULES:
+    for module in (*ACTOR_MODULES, *map(importlib.import_module, settings.extra_actor_modules)):
         module.declare(broker, settings)
     return broker
 

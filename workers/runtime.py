@@ -23,7 +23,8 @@ class DatabaseMiddleware(dramatiq.Middleware):
         self.engine: AsyncEngine | None = None
         self.session_factory: async_sessionmaker[AsyncSession] | None = None
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before, not after: worker threads take messages before `after_worker_boot` runs.
         self.engine = create_engine(self.settings, role="worker")
         self.session_factory = create_session_factory(self.engine)
 

@@ -1,0 +1,42 @@
+"""Diagnostic actors for the worker tests, loaded through EXTRA_ACTOR_MODULES.
+
+`probe.sleep(job_id, seconds)` is an ordinary job: it takes `seconds`, then writes one
+PROBE_EFFECT job row in the same transaction that marks its job SUCCEEDED, so the tests
+can count how often its effect was applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import dramatiq
+
+from core.settings import Settings
+from core.unit_of_work import UnitOfWork
+from db.models.jobs import Job, JobStatus
+from db.repositories.jobs import JobRepository
+from resolvers.jobs import run_job
+from workers.runtime import retry_options, session_factory_of
+
+PROBE_ACTOR = "probe.sleep"
+EFFECT_KIND = "PROBE_EFFECT"
+
+
+def declare(broker: dramatiq.Broker, settings: Settings) -> None:
+    async def probe(job_id: str, seconds: float) -> None:
+        async def work(uow: UnitOfWork, job: Job) -> dict[str, float]:
+            await asyncio.sleep(seconds)
+            JobRepository(uow.session).add(
+                Job(owner_id=None, kind=EFFECT_KIND, actor="-", status=JobStatus.SUCCEEDED)
+            )
+            return {"slept": seconds}
+
+        await run_job(session_factory_of(broker), uuid.UUID(job_id), work)
+
+    dramatiq.actor(
+        actor_name=PROBE_ACTOR,
+        broker=broker,
+        on_retry_exhausted="jobs.mark_failed",
+        **retry_options(settings),
+    )(probe)
