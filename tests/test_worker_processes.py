@@ -1,4 +1,4 @@
-"""W1, W2, W5 with real `studygraph worker` processes on the real Redis."""
+"""W1, W2, W4, W5 with real `studygraph worker` processes on the real Redis."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job, JobStatus
 from db.repositories.jobs import JobRepository
 from tests.conftest import TEST_REDIS_URL, make_settings
-from tests.worker_probes import EFFECT_KIND, PROBE_ACTOR
+from tests.worker_probes import EFFECT_KIND, PROBE_ACTOR, REMINDER_ACTOR
 from workers.broker import create_broker
 
 pytestmark = pytest.mark.skipif(not TEST_REDIS_URL, reason="worker processes need a real Redis")
@@ -96,12 +96,15 @@ def workers(worker_settings: Settings, tmp_path: Path) -> Iterator[Workers]:
 
 
 async def new_probe_job(
-    factory: async_sessionmaker[AsyncSession], broker: dramatiq.Broker, seconds: float
+    factory: async_sessionmaker[AsyncSession],
+    broker: dramatiq.Broker,
+    seconds: float,
+    actor: str = PROBE_ACTOR,
 ) -> uuid.UUID:
     async with UnitOfWork(factory) as uow:
-        job = JobRepository(uow.session).add(Job(owner_id=None, kind="PROBE", actor=PROBE_ACTOR))
+        job = JobRepository(uow.session).add(Job(owner_id=None, kind="PROBE", actor=actor))
         await uow.commit()
-    broker.get_actor(PROBE_ACTOR).send(str(job.id), seconds)
+    broker.get_actor(actor).send(str(job.id), seconds)
     return job.id
 
 
@@ -159,6 +162,23 @@ async def test_w2_sigterm_finishes_in_flight_work(
     assert await asyncio.to_thread(worker.wait, 60) == 0
     job = await wait_for(session_factory, job_id, {JobStatus.SUCCEEDED, JobStatus.FAILED}, 5)
     assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 1)
+    assert await effects(session_factory) == 1
+
+
+async def test_w4_stale_notification_is_dropped(
+    workers: Workers,
+    broker: dramatiq.Broker,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    stale = await new_probe_job(session_factory, broker, 0, actor=REMINDER_ACTOR)
+    await asyncio.sleep(1.5)  # no worker yet: the reminder ages past its 1 s limit
+    workers.start(NOTIFICATION_MAX_AGE_MS="1000")
+    fresh = await new_probe_job(session_factory, broker, 0, actor=REMINDER_ACTOR)
+    done = await wait_for(session_factory, fresh, {JobStatus.SUCCEEDED}, within=60)
+    assert done.attempts == 1
+    async with session_factory() as session:
+        dropped = await session.get(Job, stale)
+    assert dropped is not None and dropped.status == JobStatus.QUEUED  # never ran
     assert await effects(session_factory) == 1
 
 

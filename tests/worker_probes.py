@@ -17,9 +17,11 @@ from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job, JobStatus
 from db.repositories.jobs import JobRepository
 from resolvers.jobs import run_job
-from workers.runtime import retry_options, session_factory_of
+from workers.runtime import notification_options, retry_options, session_factory_of
 
 PROBE_ACTOR = "probe.sleep"
+# The same work on the notifications queue, with its message age limit.
+REMINDER_ACTOR = "probe.remind"
 EFFECT_KIND = "PROBE_EFFECT"
 
 
@@ -40,3 +42,6 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> None:
         on_retry_exhausted="jobs.mark_failed",
         **retry_options(settings),
     )(probe)
+    dramatiq.actor(actor_name=REMINDER_ACTOR, broker=broker, **notification_options(settings))(
+        probe
+    )

@@ -45,6 +45,11 @@ def retry_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def notification_options(settings: Settings) -> dict[str, Any]:
+    """Notifications go stale: one older than an hour is dropped, not delivered late."""
+    return {"queue_name": "notifications", "max_age": settings.notification_max_age_ms}
+
+
 def session_factory_of(broker: dramatiq.Broker) -> async_sessionmaker[AsyncSession]:
     for middleware in broker.middleware:
         if isinstance(middleware, DatabaseMiddleware) and middleware.session_factory is not None:
