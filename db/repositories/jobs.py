@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from db.models.jobs import DataExport, Job, JobStatus
 from db.repositories.base import Repository
@@ -15,24 +15,25 @@ from db.repositories.base import Repository
 class JobRepository(Repository[Job]):
     model = Job
 
+    async def relax_durability(self) -> None:
+        """This transaction's commit may return before its WAL reaches disk (PostgreSQL)."""
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(text("SET LOCAL synchronous_commit = off"))
+
     async def start(self, job_id: uuid.UUID, now: datetime) -> Job | None:
         """Marks a job running and counts the attempt; None when it already finished."""
-        row = (
-            await self.session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
-                .values(
-                    status=JobStatus.RUNNING,
-                    attempts=Job.attempts + 1,
-                    started_at=now,
-                    updated_at=now,
-                )
-                .returning(Job.id)
+        return await self.session.scalar(
+            update(Job)
+            .where(Job.id == job_id, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+            .values(
+                status=JobStatus.RUNNING,
+                attempts=Job.attempts + 1,
+                started_at=now,
+                updated_at=now,
             )
-        ).one_or_none()
-        if row is None:
-            return None
-        return await self.session.get(Job, job_id, populate_existing=True)
+            .returning(Job),
+            execution_options={"populate_existing": True},
+        )
 
     async def finish(
         self,
