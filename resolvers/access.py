@@ -10,10 +10,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import AuthenticationError, PermissionDeniedError
+from db.base import Entity
 from db.models.users import Preferences, Role, User
+from db.repositories.base import Repository
+
+M = TypeVar("M", bound=Entity)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,21 @@ def ensure_can_view(viewer: Viewer | None, obj: object) -> None:
     if not can_view(require_viewer(viewer), obj):
         # Same answer whether it exists or not: ids of others' objects reveal nothing.
         raise PermissionDeniedError("Not found")
+
+
+async def load_visible(
+    session_factory: async_sessionmaker[AsyncSession],
+    viewer: Viewer | None,
+    repository: type[Repository[M]],
+    id_: uuid.UUID,
+) -> M | None:
+    """One object by id, for a viewer allowed to see it (None when it does not exist)."""
+    require_viewer(viewer)
+    async with session_factory() as session:
+        found = await repository(session).get(id_)
+    if found is not None:
+        ensure_can_view(viewer, found)
+    return found
 
 
 def is_self_or_admin(viewer: Viewer | None, user_id: uuid.UUID) -> bool:

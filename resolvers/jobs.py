@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job, JobStatus
 from db.repositories.jobs import JobRepository
-from resolvers.access import Viewer, ensure_can_view, register_owned, require_viewer
+from resolvers.access import Viewer, load_visible, register_owned
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,7 @@ async def create_job(uow: UnitOfWork, *, owner_id: uuid.UUID | None, kind: str, 
 async def get_job(
     session_factory: async_sessionmaker[AsyncSession], viewer: Viewer | None, job_id: uuid.UUID
 ) -> Job | None:
-    require_viewer(viewer)
-    async with session_factory() as session:
-        job = await JobRepository(session).get(job_id)
-    if job is not None:
-        ensure_can_view(viewer, job)
-    return job
+    return await load_visible(session_factory, viewer, JobRepository, job_id)
 
 
 async def run_job(

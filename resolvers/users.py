@@ -16,7 +16,13 @@ from core.unit_of_work import UnitOfWork
 from db.models.users import Preferences, Role, User
 from db.repositories.base import Page
 from db.repositories.users import PreferencesRepository, UserRepository
-from resolvers.access import Viewer, ensure_can_view, require_role, require_viewer
+from resolvers.access import (
+    Viewer,
+    ensure_can_view,
+    load_visible,
+    require_role,
+    require_viewer,
+)
 from resolvers.auth import AuthService, clean_display_name
 
 NOTIFICATION_CHANNELS = frozenset({"EMAIL", "PUSH", "IN_APP"})
@@ -56,12 +62,7 @@ class PreferenceChanges:
 async def get_user(
     session_factory: async_sessionmaker[AsyncSession], viewer: Viewer | None, user_id: uuid.UUID
 ) -> User | None:
-    require_viewer(viewer)
-    async with session_factory() as session:
-        user = await UserRepository(session).get(user_id)
-    if user is not None:
-        ensure_can_view(viewer, user)
-    return user
+    return await load_visible(session_factory, viewer, UserRepository, user_id)
 
 
 async def load_users(
