@@ -171,15 +171,18 @@ async def test_w4_stale_notification_is_dropped(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
     stale = await new_probe_job(session_factory, broker, 0, actor=REMINDER_ACTOR)
-    await asyncio.sleep(1.5)  # no worker yet: the reminder ages past its 1 s limit
-    workers.start(NOTIFICATION_MAX_AGE_MS="1000")
+    await asyncio.sleep(2.5)  # no worker yet: the reminder ages past its 2 s limit
+    workers.start(NOTIFICATION_MAX_AGE_MS="2000")
+    # Only once the worker is consuming is a new reminder young enough when fetched.
+    warm = await new_probe_job(session_factory, broker, 0)
+    await wait_for(session_factory, warm, {JobStatus.SUCCEEDED}, within=60)
     fresh = await new_probe_job(session_factory, broker, 0, actor=REMINDER_ACTOR)
     done = await wait_for(session_factory, fresh, {JobStatus.SUCCEEDED}, within=60)
     assert done.attempts == 1
     async with session_factory() as session:
         dropped = await session.get(Job, stale)
     assert dropped is not None and dropped.status == JobStatus.QUEUED  # never ran
-    assert await effects(session_factory) == 1
+    assert await effects(session_factory) == 2  # the warm-up probe and the fresh reminder
 
 
 async def test_w5_hung_actor_is_stopped_at_its_time_limit(
