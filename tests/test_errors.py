@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.logging import JsonFormatter, request_id_var
 from tests.conftest import make_settings, serve_app
 from tests.graphql import error_codes, post
 
@@ -47,8 +48,6 @@ async def test_unexpected_exception_is_masked_with_request_id(
 
 
 async def test_log_lines_are_json_with_request_id(tmp_path: Path) -> None:
-    from core.logging import JsonFormatter, request_id_var
-
     token = request_id_var.set("rid-7")
     try:
         record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("you",), None)

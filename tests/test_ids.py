@@ -9,6 +9,7 @@ import pytest
 from core.cursors import decode_cursor, encode_cursor
 from core.errors import UserInputError
 from core.ids import from_global_id, new_id, to_global_id
+from graph.relay import check_page_size
 
 
 def test_global_id_round_trip() -> None:
@@ -42,8 +43,6 @@ def test_cursor_round_trip() -> None:
 
 @pytest.mark.parametrize(("first", "ok"), [(0, False), (1, True), (100, True), (101, False)])
 def test_page_size_range(first: int, ok: bool) -> None:
-    from graph.relay import check_page_size
-
     if ok:
         assert check_page_size(first, 100) == first
     else:

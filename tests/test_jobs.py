@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.ids import from_global_id
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import DataExport, Job, JobStatus
@@ -73,8 +74,6 @@ async def count(factory: async_sessionmaker[AsyncSession], model: type) -> int:
 
 
 def user_uuid(global_id: str) -> uuid.UUID:
-    from core.ids import from_global_id
-
     return from_global_id(global_id)[1]
 
 
