@@ -15,10 +15,9 @@ from core.errors import NotFoundError, UserInputError
 from core.unit_of_work import UnitOfWork
 from db.models.users import Preferences, Role, User
 from db.repositories.base import Page
-from db.repositories.users import PreferencesRepository, UserRepository
+from db.repositories.users import PreferencesRepository, UserRepository, default_preferences
 from resolvers.access import (
     Viewer,
-    ensure_can_view,
     load_visible,
     require_role,
     require_viewer,
@@ -74,14 +73,13 @@ async def load_users(
     return [found.get(i) for i in ids]
 
 
-async def get_preferences(
-    session_factory: async_sessionmaker[AsyncSession], viewer: Viewer | None, user_id: uuid.UUID
-) -> Preferences:
-    async with UnitOfWork(session_factory) as uow:
-        preferences = await PreferencesRepository(uow.session).for_user(user_id)
-        ensure_can_view(viewer, preferences)
-        await uow.commit()
-    return preferences
+async def load_preferences(
+    session_factory: async_sessionmaker[AsyncSession], user_ids: Sequence[uuid.UUID]
+) -> list[Preferences]:
+    """DataLoader batch: each user's preferences (the defaults where none were saved)."""
+    async with session_factory() as session:
+        found = await PreferencesRepository(session).many(user_ids)
+    return [found.get(user_id) or default_preferences(user_id) for user_id in user_ids]
 
 
 async def update_profile(

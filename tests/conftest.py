@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from core.settings import Settings
 from db.base import Base
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
-from graph.app import create_app
+from graph.app import Companion, create_app
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -135,9 +135,12 @@ def project_root() -> Iterator[Path]:
 
 
 @asynccontextmanager
-async def serve_app(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A separately configured app (production switches, a dead database...) and its client."""
-    application = create_app(settings)
+async def serve_app(
+    settings: Settings, companions: Sequence[Companion] = ()
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A separately configured app (production switches, a dead database, an in-process
+    worker...) and its client."""
+    application = create_app(settings, companions)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.settings import Settings
-from graph.app import create_app
 from tests.accounts import Account, gql, register
+from tests.conftest import serve_app
 from workers.embedded import in_process_workers
 
 JOB = "query ($id: ID!) { job(id: $id) { kind status progress result error attempts } }"
@@ -22,11 +22,8 @@ JOB = "query ($id: ID!) { job(id: $id) { kind status progress result error attem
 @pytest.fixture
 async def with_workers(settings: Settings, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     """The api with a worker in the same process, on the broker the settings choose."""
-    application = create_app(settings, [in_process_workers])
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with serve_app(settings, [in_process_workers]) as client:
+        yield client
 
 
 async def wait_for_job(client: httpx.AsyncClient, job_id: str, account: Account) -> dict[str, Any]:

@@ -23,11 +23,10 @@ from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import DataExport, Job, JobStatus
 from db.repositories.jobs import JobRepository
-from graph.app import create_app
 from resolvers.exports import EXPORT_ACTOR, EXPORT_KIND
 from resolvers.jobs import create_job, resend_stale
 from tests.accounts import register
-from tests.conftest import TEST_REDIS_URL, make_settings
+from tests.conftest import TEST_REDIS_URL, make_settings, serve_app
 from workers.embedded import in_process_workers
 
 
@@ -45,11 +44,8 @@ def quick_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def worker_app(quick_settings: Settings, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    application = create_app(quick_settings, [in_process_workers])
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with serve_app(quick_settings, [in_process_workers]) as client:
+        yield client
 
 
 async def job_status(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> Job:

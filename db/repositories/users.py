@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -51,18 +52,29 @@ class PreferencesRepository:
         """The user's preferences, created with the defaults on first use."""
         found = await self.session.get(Preferences, user_id)
         if found is None:
-            found = Preferences(
-                user_id=user_id,
-                time_zone="UTC",
-                study_windows=[],
-                session_minutes=50,
-                break_minutes=10,
-                day_start_hour=4,
-                notification_channels=["IN_APP"],
-            )
+            found = default_preferences(user_id)
             self.session.add(found)
             await self.session.flush()
         return found
+
+    async def many(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Preferences]:
+        """Preferences of several users in one statement, for DataLoaders."""
+        rows = await self.session.scalars(
+            select(Preferences).where(Preferences.user_id.in_(user_ids))
+        )
+        return {row.user_id: row for row in rows}
+
+
+def default_preferences(user_id: uuid.UUID) -> Preferences:
+    return Preferences(
+        user_id=user_id,
+        time_zone="UTC",
+        study_windows=[],
+        session_minutes=50,
+        break_minutes=10,
+        day_start_hour=4,
+        notification_channels=["IN_APP"],
+    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from graph.errors import UserError
 from graph.permissions import Guarded
 from graph.relay import Node
 from resolvers.access import is_self_or_admin
-from resolvers.users import get_preferences
+from resolvers.users import load_preferences
 
 strawberry.enum(models.Role, name="Role", description="What a user may do.")
 RoleType = models.Role
@@ -62,9 +62,8 @@ class User(Node, Guarded):
 
     @strawberry.field(description="Planning preferences: only the user and admins may read them.")
     async def preferences(self, info: strawberry.Info) -> Preferences:
-        found = await get_preferences(
-            info.context.session_factory, info.context.viewer, self.source.id
-        )
+        # Through the operation's DataLoader; the visibility guard keeps others out.
+        found = await info.context.loaders.get(load_preferences).load(self.source.id)
         return Preferences.from_model(found)
 
     @classmethod
