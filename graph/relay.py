@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
@@ -13,6 +13,20 @@ from core.ids import from_global_id
 
 T = TypeVar("T")
 S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
+
+
+class PageLike(Protocol[S_co]):
+    """What a repository page offers (`db.repositories.base.Page`)."""
+
+    @property
+    def items(self) -> Sequence[S_co]: ...
+    @property
+    def cursors(self) -> Sequence[str]: ...
+    @property
+    def has_next_page(self) -> bool: ...
+    @property
+    def has_previous_page(self) -> bool: ...
 
 
 @strawberry.interface(description="An object with a globally unique id, fetchable with `node`.")
@@ -61,6 +75,16 @@ class Connection(Generic[T]):
                 end_cursor=cursors[-1] if cursors else None,
             ),
         )
+
+
+def connection_of(page: PageLike[S], to_node: Callable[[S], Any]) -> Connection[Any]:
+    return Connection.build(
+        page.items,
+        page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        to_node=to_node,
+    )
 
 
 def check_page_size(first: int, maximum: int) -> int:

@@ -21,6 +21,11 @@ from strawberry.types import ExecutionContext
 
 from core.settings import Settings
 from graph.errors import ShapeErrors, log_unexpected
+from graph.focus.mutations import FocusMutation
+from graph.focus.queries import FocusQuery
+from graph.goals.mutations import GoalMutation
+from graph.goals.queries import GoalQuery
+from graph.goals.task_mutations import TaskMutation
 from graph.jobs.queries import JobQuery
 from graph.limits import CachedParser, CostLimiter, directive_limit_rule
 from graph.permissions import VisibilityGuard
@@ -29,8 +34,15 @@ from graph.system.queries import SystemQuery
 from graph.users.mutations import UserMutation
 from graph.users.queries import UserQuery
 
-QUERY_PARTS: tuple[type, ...] = (NodeQuery, SystemQuery, UserQuery, JobQuery)
-MUTATION_PARTS: tuple[type, ...] = (UserMutation,)
+QUERY_PARTS: tuple[type, ...] = (
+    NodeQuery,
+    SystemQuery,
+    UserQuery,
+    JobQuery,
+    GoalQuery,
+    FocusQuery,
+)
+MUTATION_PARTS: tuple[type, ...] = (UserMutation, GoalMutation, TaskMutation, FocusMutation)
 
 Query = merge_types("Query", QUERY_PARTS)
 Mutation = merge_types("Mutation", MUTATION_PARTS)

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import AuthenticationError, PermissionDeniedError
 from db.base import Entity
+from db.models.focus import BlockedSite, FocusSession
+from db.models.goals import Goal, Milestone, Task
 from db.models.users import Preferences, Role, User
 from db.repositories.base import Repository
 
@@ -41,6 +43,11 @@ PUBLIC_TYPES: set[type] = {User}
 # The owner of each owned type.
 OWNER_OF: dict[type, Callable[[Any], uuid.UUID]] = {
     Preferences: lambda preferences: preferences.user_id,
+    Goal: lambda goal: goal.user_id,
+    Milestone: lambda milestone: milestone.user_id,
+    Task: lambda task: task.user_id,
+    FocusSession: lambda session: session.user_id,
+    BlockedSite: lambda site: site.user_id,
 }
 
 

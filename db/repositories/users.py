@@ -34,6 +34,10 @@ class UserRepository(Repository[User]):
             statement = statement.where(User.role == role)
         return await self.paginate(statement, first=first, after=after, order_by=[User.id])
 
+    async def lock(self, user_id: uuid.UUID) -> None:
+        """Serialises a user's writes that read before they write (e.g. the dependency graph)."""
+        await self.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
     async def bump_token_version(self, user_id: uuid.UUID) -> None:
         await self.session.execute(
             update(User).where(User.id == user_id).values(token_version=User.token_version + 1)

@@ -5,12 +5,16 @@ from enum import Enum
 
 import strawberry
 
+from core.errors import PermissionDeniedError
 from core.ids import to_global_id
 from db.models import users as models
 from graph.errors import UserError
+from graph.goals.enums import GoalCategory, GoalOrder, GoalStatus
+from graph.goals.types import Goal, goal_listing
 from graph.permissions import Guarded
-from graph.relay import Node
+from graph.relay import Connection, Node, connection_of
 from resolvers.access import is_self_or_admin
+from resolvers.goals import load_goal_pages
 from resolvers.users import load_preferences
 
 strawberry.enum(models.Role, name="Role", description="What a user may do.")
@@ -65,6 +69,25 @@ class User(Node, Guarded):
         # Through the operation's DataLoader; the visibility guard keeps others out.
         found = await info.context.loaders.get(load_preferences).load(self.source.id)
         return Preferences.from_model(found)
+
+    @strawberry.field(
+        description="The user's goals (not ARCHIVED unless asked): only the user and admins may "
+        "read them. `first` 1 to 100."
+    )
+    async def goals(
+        self,
+        info: strawberry.Info,
+        first: int,
+        after: str | None = None,
+        status: list[GoalStatus] | None = None,
+        category: list[GoalCategory] | None = None,
+        order_by: GoalOrder = GoalOrder.CREATED_AT,
+    ) -> Connection[Goal]:
+        if not is_self_or_admin(info.context.viewer, self.source.id):
+            raise PermissionDeniedError("Not found")
+        listing = goal_listing(info, first, after, status, category, order_by)
+        page = await info.context.loaders.get(load_goal_pages).load((self.source.id, listing))
+        return connection_of(page, Goal.from_model)
 
     @classmethod
     def from_model(cls, user: models.User) -> User:

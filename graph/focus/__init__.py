@@ -1,0 +1,1 @@
+"""Focus sessions and blocked sites."""

@@ -1,0 +1,1 @@
+"""Goals, milestones and tasks."""

@@ -1,0 +1,203 @@
+"""Goals, milestones and tasks as GraphQL objects; every relation goes through a DataLoader."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from core.ids import to_global_id
+from db.models import goals as models
+from graph.context import Context
+from graph.goals.enums import (
+    Difficulty,
+    GoalCategory,
+    GoalOrder,
+    GoalPriority,
+    GoalStatus,
+    TaskStatus,
+    Timeliness,
+)
+from graph.permissions import Guarded
+from graph.relay import Connection, Node, check_page_size, connection_of
+from resolvers import goals, tasks
+from resolvers.goals import GoalListing
+from resolvers.tasks import TaskListing
+
+
+def task_listing(
+    info: strawberry.Info[Context, None],
+    first: int,
+    after: str | None,
+    status: list[TaskStatus] | None,
+) -> TaskListing:
+    return TaskListing(
+        statuses=tuple(status or ()),
+        first=check_page_size(first, info.context.settings.max_page_size),
+        after=after,
+    )
+
+
+# Archived goals leave the default lists; ask for ARCHIVED to see them.
+DEFAULT_GOAL_STATUSES = (GoalStatus.ACTIVE, GoalStatus.PAUSED, GoalStatus.COMPLETED)
+
+
+def goal_listing(
+    info: strawberry.Info[Context, None],
+    first: int,
+    after: str | None,
+    status: list[GoalStatus] | None,
+    category: list[GoalCategory] | None,
+    order_by: GoalOrder,
+) -> GoalListing:
+    return GoalListing(
+        statuses=tuple(status) if status else DEFAULT_GOAL_STATUSES,
+        categories=tuple(category or ()),
+        order=order_by.value,
+        first=check_page_size(first, info.context.settings.max_page_size),
+        after=after,
+    )
+
+
+@strawberry.type(description="Something the user wants to achieve, e.g. passing an exam.")
+class Goal(Node, Guarded):
+    source: strawberry.Private[models.Goal]
+    title: str = strawberry.field(description="Short name of the goal.")
+    description: str | None = strawberry.field(description="Free text.")
+    category: GoalCategory = strawberry.field(description="Exam, skill, certification, ...")
+    priority: GoalPriority = strawberry.field(description="How much the goal matters.")
+    status: GoalStatus = strawberry.field(description="Where the goal stands.")
+    target_date: date | None = strawberry.field(description="When the user wants it reached.")
+    created_at: datetime = strawberry.field(description="When the goal was created.")
+    completed_at: datetime | None = strawberry.field(description="When it was marked COMPLETED.")
+
+    @strawberry.field(
+        description="From 0 to 1: the estimated minutes of its completed tasks over those of "
+        "all its tasks that were not skipped (0 without tasks; 1 once the goal is COMPLETED)."
+    )
+    async def progress(self, info: strawberry.Info[Context, None]) -> float:
+        effort = await info.context.loaders.get(goals.load_goal_effort).load(self.source.id)
+        return goals.progress(self.source, effort)
+
+    @strawberry.field(description="The goal's milestones, in their order.")
+    async def milestones(self, info: strawberry.Info[Context, None]) -> list[Milestone]:
+        found = await info.context.loaders.get(goals.load_milestones_of).load(self.source.id)
+        return [Milestone.from_model(m) for m in found]
+
+    @strawberry.field(description="The goal's tasks, oldest first. `first` 1 to 100.")
+    async def tasks(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int,
+        after: str | None = None,
+        status: list[TaskStatus] | None = None,
+    ) -> Connection[Task]:
+        key = (self.source.id, task_listing(info, first, after, status))
+        page = await info.context.loaders.get(tasks.load_goal_task_pages).load(key)
+        return connection_of(page, Task.from_model)
+
+    @classmethod
+    def from_model(cls, goal: models.Goal) -> Goal:
+        return cls(
+            source=goal,
+            id=strawberry.ID(to_global_id("Goal", goal.id)),
+            title=goal.title,
+            description=goal.description,
+            category=goal.category,
+            priority=goal.priority,
+            status=goal.status,
+            target_date=goal.target_date,
+            created_at=goal.created_at,
+            completed_at=goal.completed_at,
+        )
+
+
+@strawberry.type(description="A step towards a goal; a goal's milestones are ordered.")
+class Milestone(Node, Guarded):
+    source: strawberry.Private[models.Milestone]
+    title: str = strawberry.field(description="Short name of the milestone.")
+    target_date: date | None = strawberry.field(description="When it should be reached.")
+    position: int = strawberry.field(description="Place among the goal's milestones, from 0.")
+
+    @strawberry.field(description="The goal the milestone belongs to.")
+    async def goal(self, info: strawberry.Info[Context, None]) -> Goal:
+        found = await info.context.loaders.get(goals.load_goals).load(self.source.goal_id)
+        assert found is not None  # a milestone goes with its goal
+        return Goal.from_model(found)
+
+    @strawberry.field(description="The milestone's tasks, oldest first. `first` 1 to 100.")
+    async def tasks(
+        self,
+        info: strawberry.Info[Context, None],
+        first: int,
+        after: str | None = None,
+        status: list[TaskStatus] | None = None,
+    ) -> Connection[Task]:
+        key = (self.source.id, task_listing(info, first, after, status))
+        page = await info.context.loaders.get(tasks.load_milestone_task_pages).load(key)
+        return connection_of(page, Task.from_model)
+
+    @classmethod
+    def from_model(cls, milestone: models.Milestone) -> Milestone:
+        return cls(
+            source=milestone,
+            id=strawberry.ID(to_global_id("Milestone", milestone.id)),
+            title=milestone.title,
+            target_date=milestone.target_date,
+            position=milestone.position,
+        )
+
+
+@strawberry.type(description="A piece of study work with an estimate, a difficulty and a due time.")
+class Task(Node, Guarded):
+    source: strawberry.Private[models.Task]
+    title: str = strawberry.field(description="What to do.")
+    notes: str | None = strawberry.field(description="Free text.")
+    estimated_minutes: int = strawberry.field(description="How long it should take.")
+    actual_minutes: int | None = strawberry.field(description="How long it took, once completed.")
+    difficulty: Difficulty = strawberry.field(description="EASY, MEDIUM or HARD.")
+    due_at: datetime | None = strawberry.field(description="When it is due.")
+    status: TaskStatus = strawberry.field(description="Open or how it was finished.")
+    finished_at: datetime | None = strawberry.field(description="When it was completed or skipped.")
+    timeliness: Timeliness | None = strawberry.field(
+        description="How the completion compared with the due time."
+    )
+    skip_reason: str | None = strawberry.field(description="Why it was skipped, if given.")
+    created_at: datetime = strawberry.field(description="When the task was created.")
+
+    @strawberry.field(description="The goal the task serves, if any.")
+    async def goal(self, info: strawberry.Info[Context, None]) -> Goal | None:
+        if self.source.goal_id is None:
+            return None
+        found = await info.context.loaders.get(goals.load_goals).load(self.source.goal_id)
+        return None if found is None else Goal.from_model(found)
+
+    @strawberry.field(description="The milestone the task belongs to, if any.")
+    async def milestone(self, info: strawberry.Info[Context, None]) -> Milestone | None:
+        if self.source.milestone_id is None:
+            return None
+        found = await info.context.loaders.get(goals.load_milestones).load(self.source.milestone_id)
+        return None if found is None else Milestone.from_model(found)
+
+    @strawberry.field(description="Tasks that must be finished before this one can be completed.")
+    async def depends_on(self, info: strawberry.Info[Context, None]) -> list[Task]:
+        found = await info.context.loaders.get(tasks.load_dependencies).load(self.source.id)
+        return [Task.from_model(t) for t in found]
+
+    @classmethod
+    def from_model(cls, task: models.Task) -> Task:
+        return cls(
+            source=task,
+            id=strawberry.ID(to_global_id("Task", task.id)),
+            title=task.title,
+            notes=task.notes,
+            estimated_minutes=task.estimated_minutes,
+            actual_minutes=task.actual_minutes,
+            difficulty=task.difficulty,
+            due_at=task.due_at,
+            status=task.status,
+            finished_at=task.finished_at,
+            timeliness=task.timeliness,
+            skip_reason=task.skip_reason,
+            created_at=task.created_at,
+        )
