@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from itertools import count
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,7 +49,10 @@ async def goal_tree(
 ) -> list[uuid.UUID]:
     """Goals with milestones and tasks, each task after the first of a milestone depending
     on the one before it; returns the goal ids in creation order."""
-    goal_rows, milestone_rows, task_rows, edges = [], [], [], []
+    goal_rows: list[dict[str, Any]] = []
+    milestone_rows: list[dict[str, Any]] = []
+    task_rows: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
     for g in range(goals):
         goal_id = new_id()
         goal_rows.append(
