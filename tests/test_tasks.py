@@ -57,7 +57,7 @@ async def test_bad_task_input_creates_nothing(client: httpx.AsyncClient, db: Asy
     their_goal = await create_goal(client, other)
     their_task = await create_task(client, other)
     long_ago = (datetime.now(UTC) - timedelta(days=400)).isoformat()
-    cases = [
+    cases: list[tuple[dict[str, object], str, str]] = [
         ({"title": ""}, "EMPTY_TITLE", "title"),
         ({"estimatedMinutes": -5}, "INVALID_MINUTES", "estimatedMinutes"),
         ({"estimatedMinutes": 0}, "INVALID_MINUTES", "estimatedMinutes"),
