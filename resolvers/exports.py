@@ -12,6 +12,7 @@ from core.errors import NotFoundError, UserInputError
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import DataExport, Job
 from db.repositories.jobs import ExportRepository, JobRepository
+from db.repositories.study_data import owned_study_data
 from db.repositories.users import owned_data
 from resolvers.access import Viewer, require_viewer
 from resolvers.jobs import create_job
@@ -44,6 +45,7 @@ async def build_export(uow: UnitOfWork, job: Job) -> dict[str, Any]:
     if job.owner_id is None:
         raise ValueError(f"export job {job.id} has no owner")
     content = await owned_data(uow.session, job.owner_id)
+    content |= await owned_study_data(uow.session, job.owner_id)
     content["exportedAt"] = datetime.now(UTC).isoformat()
     export = ExportRepository(uow.session).add(
         DataExport(

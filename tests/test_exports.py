@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.settings import Settings
 from tests.accounts import Account, gql, register
 from tests.conftest import serve_app
+from tests.goal_api import create_goal, create_task
 from workers.embedded import in_process_workers
 
 JOB = "query ($id: ID!) { job(id: $id) { kind status progress result error attempts } }"
@@ -44,6 +45,15 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
         'mutation { updatePreferences(input: {timeZone: "Asia/Kolkata"}) { errors { code } } }',
         account=me,
     )
+    goal_id = await create_goal(client, me, title="My goal")
+    first = await create_task(client, me, title="My first task", goalId=goal_id)
+    await create_task(client, me, title="My second task", goalId=goal_id, dependsOn=[first])
+    await gql(
+        client,
+        'mutation { addBlockedSite(pattern: "news.example.com") { errors { code } } }',
+        account=me,
+    )
+    await create_goal(client, other, title="Their goal")
     requested = await gql(
         client, "mutation { exportMyData { job { id status kind } errors { code } } }", account=me
     )
@@ -71,7 +81,15 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
     assert content["preferences"]["timeZone"] == "Asia/Kolkata"
     assert len(content["sessions"]) == 1
     assert content["jobs"][0]["kind"] == "EXPORT_MY_DATA"
+    assert [g["title"] for g in content["goals"]] == ["My goal"]
+    assert [t["title"] for t in content["tasks"]] == ["My first task", "My second task"]
+    second = content["tasks"][1]["id"]
+    assert content["taskDependencies"] == [
+        {"taskId": second, "dependsOnId": content["tasks"][0]["id"]}
+    ]
+    assert [s["pattern"] for s in content["blockedSites"]] == ["news.example.com"]
     assert other.email not in json.dumps(content)
+    assert "Their goal" not in json.dumps(content)
 
     again = await client.get(path, headers=me.headers)
     assert again.status_code == 410
