@@ -16,7 +16,7 @@ from db.base import utcnow
 from db.models.goals import Goal, GoalCategory, GoalPriority, GoalStatus, Milestone
 from db.repositories.base import Page
 from db.repositories.goals import GoalEffort, GoalListing, GoalRepository, MilestoneRepository
-from resolvers.access import Viewer, load_visible, require_viewer
+from resolvers.access import Viewer, require_viewer
 from resolvers.input_rules import check_target_date, clean_text, clean_title, not_found
 from resolvers.study_events import GoalCompleted
 
@@ -58,12 +58,6 @@ def progress(goal: Goal, effort: GoalEffort | None) -> float:
     if effort is None or effort.total_minutes == 0:
         return 0.0
     return round(effort.done_minutes / effort.total_minutes, 4)
-
-
-async def get_goal(
-    session_factory: async_sessionmaker[AsyncSession], viewer: Viewer | None, goal_id: uuid.UUID
-) -> Goal | None:
-    return await load_visible(session_factory, viewer, GoalRepository, goal_id)
 
 
 async def list_goals(
@@ -282,14 +276,6 @@ async def load_milestones(
     async with session_factory() as session:
         found = await MilestoneRepository(session).get_many(ids)
     return [found.get(i) for i in ids]
-
-
-async def get_milestone(
-    session_factory: async_sessionmaker[AsyncSession],
-    viewer: Viewer | None,
-    milestone_id: uuid.UUID,
-) -> Milestone | None:
-    return await load_visible(session_factory, viewer, MilestoneRepository, milestone_id)
 
 
 async def own_goal(session: AsyncSession, viewer: Viewer, goal_id: uuid.UUID, field: str) -> Goal:

@@ -19,7 +19,7 @@ from db.repositories.base import Page
 from db.repositories.focus import FocusSessionRepository
 from db.repositories.tasks import TaskListing, TaskRepository
 from db.repositories.users import UserRepository
-from resolvers.access import Viewer, load_visible, require_viewer
+from resolvers.access import Viewer, require_viewer
 from resolvers.focus import focused_seconds
 from resolvers.goals import own_goal, own_milestone
 from resolvers.input_rules import check_due_at, check_minutes, clean_text, clean_title, not_found
@@ -70,12 +70,6 @@ def timeliness(due_at: datetime | None, finished_at: datetime) -> Timeliness:
     if finished_at <= due_at - EARLY_MARGIN:
         return Timeliness.EARLY
     return Timeliness.ON_TIME if finished_at <= due_at else Timeliness.LATE
-
-
-async def get_task(
-    session_factory: async_sessionmaker[AsyncSession], viewer: Viewer | None, task_id: uuid.UUID
-) -> Task | None:
-    return await load_visible(session_factory, viewer, TaskRepository, task_id)
 
 
 async def list_tasks(

@@ -13,6 +13,7 @@ from graph.goals.types import Goal, Milestone, Task, goal_listing
 from graph.permissions import IsAuthenticated
 from graph.relay import Connection, check_page_size, connection_of, register_node
 from resolvers import goals, tasks
+from resolvers.access import require_viewer
 from resolvers.input_rules import local_id
 from resolvers.tasks import TaskListing
 
@@ -78,22 +79,25 @@ class GoalQuery:
         return await _fetch_task(info, local_id(id, "Task", "id"))
 
 
+# Through the operation's DataLoaders, so many nodes cost one statement per type; the
+# visibility guard checks what comes back.
 async def _fetch_goal(info: strawberry.Info[Context, None], goal_id: uuid.UUID) -> Goal | None:
-    found = await goals.get_goal(info.context.session_factory, info.context.viewer, goal_id)
+    require_viewer(info.context.viewer)
+    found = await info.context.loaders.get(goals.load_goals).load(goal_id)
     return None if found is None else Goal.from_model(found)
 
 
 async def _fetch_milestone(
     info: strawberry.Info[Context, None], milestone_id: uuid.UUID
 ) -> Milestone | None:
-    found = await goals.get_milestone(
-        info.context.session_factory, info.context.viewer, milestone_id
-    )
+    require_viewer(info.context.viewer)
+    found = await info.context.loaders.get(goals.load_milestones).load(milestone_id)
     return None if found is None else Milestone.from_model(found)
 
 
 async def _fetch_task(info: strawberry.Info[Context, None], task_id: uuid.UUID) -> Task | None:
-    found = await tasks.get_task(info.context.session_factory, info.context.viewer, task_id)
+    require_viewer(info.context.viewer)
+    found = await info.context.loaders.get(tasks.load_tasks).load(task_id)
     return None if found is None else Task.from_model(found)
 
 
