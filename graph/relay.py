@@ -110,7 +110,8 @@ def register_node(type_name: str, fetcher: NodeFetcher) -> None:
 @strawberry.type
 class NodeQuery:
     @strawberry.field(
-        description="Any object by its global id; null when it does not exist or is not yours."
+        description="Any object by its global id: null when it does not exist, a FORBIDDEN "
+        "error when it is not yours to see."
     )
     async def node(self, info: strawberry.Info[Any, None], id: strawberry.ID) -> Node | None:
         type_name, local_id = from_global_id(id)

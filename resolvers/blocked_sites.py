@@ -11,7 +11,7 @@ from core.errors import UserInputError
 from core.unit_of_work import UnitOfWork
 from db.models.focus import BlockedSite
 from db.repositories.focus import BlockedSiteRepository
-from resolvers.access import Viewer, require_viewer
+from resolvers.access import Viewer, load_visible, require_viewer
 from resolvers.input_rules import not_found
 
 MAX_BLOCKED_SITES = 200
@@ -39,6 +39,12 @@ async def blocked_sites(
     signed_in = require_viewer(viewer)
     async with session_factory() as session:
         return await BlockedSiteRepository(session).for_user(signed_in.user_id)
+
+
+async def get_blocked_site(
+    session_factory: async_sessionmaker[AsyncSession], viewer: Viewer | None, site_id: uuid.UUID
+) -> BlockedSite | None:
+    return await load_visible(session_factory, viewer, BlockedSiteRepository, site_id)
 
 
 async def add_blocked_site(

@@ -1,11 +1,15 @@
 """G13: every operation, role and (own or someone else's), at the root and on edges.
 
 The table is the specification: each later domain adds its operations as rows.
+
+"own" means the target is the caller themselves (their account, objects they created);
+"other" means a second, freshly registered user. An anonymous caller owns nothing, so
+their target is always the second user.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +18,22 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models.users import Role
-from tests.accounts import Account, login, register, register_with_role
+from tests.accounts import Account, gql, login, register, register_with_role
 from tests.graphql import post
+from tests.study_api import (
+    add_blocked_site,
+    add_milestone,
+    create_goal,
+    create_task,
+    pause_focus_session,
+    start_focus_session,
+)
 
 OK = "ok"
 NULL = "null"  # the field answers, but with nothing of the other user's
+
+# Creates, as the target, what a row acts on; returns the variables naming it (global ids).
+Setup = Callable[[httpx.AsyncClient, Account], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -27,6 +42,13 @@ class Row:
     query: str
     variables: Callable[[Account], dict[str, Any]]  # given the target account
     expected: dict[tuple[str, str], str]  # (role, "own" | "other") -> outcome
+    # Run first; its variables join `variables`, and its ids must not reach a caller who
+    # may not see them (anyone but an admin who reads).
+    setup: Setup | None = None
+    # A query run as the target before and after the call, with the same variables: its
+    # answer must stay the same, except when the call succeeded on the caller's own data,
+    # where it must change (so that "unchanged" proves something).
+    state: str | None = None
 
 
 def no_variables(_: Account) -> dict[str, Any]:
@@ -39,7 +61,7 @@ def target_id(target: Account) -> dict[str, Any]:
 
 EVERYONE_OWN = {"STUDENT": OK, "INSTRUCTOR": OK, "ADMIN": OK}
 
-MATRIX = [
+USER_ROWS = [
     Row(
         "me",
         "{ me { id } }",
@@ -153,6 +175,436 @@ MATRIX = [
     ),
 ]
 
+
+# --- goals, milestones, tasks, focus: everything is the caller's own ---------------------
+
+SIGNED_IN = ("STUDENT", "INSTRUCTOR", "ADMIN")
+
+
+def every_role(whose: str, outcome: str) -> dict[tuple[str, str], str]:
+    return {(role, whose): outcome for role in SIGNED_IN}
+
+
+# goal(id), task(id), node(id) and edges: only the owner, and admins, may read.
+PRIVATE_READ = (
+    {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+    | every_role("own", OK)
+    | {("STUDENT", "other"): "FORBIDDEN", ("INSTRUCTOR", "other"): "FORBIDDEN"}
+    | {("ADMIN", "other"): OK}
+)
+# "My ..." lists: the caller's own; on "other" the target's objects must not show up.
+MY_LIST = (
+    {("ANONYMOUS", "own"): "UNAUTHENTICATED"} | every_role("own", OK) | every_role("other", OK)
+)
+# Creating something of one's own.
+MY_NEW = {("ANONYMOUS", "own"): "UNAUTHENTICATED"} | every_role("own", OK)
+# Changing an object by id: someone else's does not exist, for admins too.
+MY_CHANGE = (
+    {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+    | every_role("own", OK)
+    | every_role("other", "NOT_FOUND")
+)
+
+TAKEN_PATTERN = "news.example.com"
+
+
+async def a_goal(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    return {"goalId": await create_goal(client, owner)}
+
+
+async def a_milestone(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    goal = await create_goal(client, owner)
+    return {"goalId": goal, "milestoneId": await add_milestone(client, owner, goal)}
+
+
+async def a_goal_with_two_milestones(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    goal = await create_goal(client, owner)
+    first = await add_milestone(client, owner, goal, "Limits")
+    second = await add_milestone(client, owner, goal, "Derivatives")
+    return {"goalId": goal, "milestoneIds": [second, first]}  # their reverse order
+
+
+async def a_task(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    return {"taskId": await create_task(client, owner)}
+
+
+async def a_planned_task(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    """A task under a milestone of a goal, for the edges between them."""
+    ids = await a_milestone(client, owner)
+    return ids | {"taskId": await create_task(client, owner, milestoneId=ids["milestoneId"])}
+
+
+async def a_focus_session(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    return {"sessionId": await start_focus_session(client, owner)}
+
+
+async def a_paused_focus_session(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    session = await start_focus_session(client, owner)
+    return {"sessionId": await pause_focus_session(client, owner, session)}
+
+
+async def a_focus_session_on_task(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    task = await create_task(client, owner)
+    return {"taskId": task, "sessionId": await start_focus_session(client, owner, task)}
+
+
+async def a_blocked_site(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    return {"siteId": await add_blocked_site(client, owner, TAKEN_PATTERN)}
+
+
+# State queries (run as the target).
+MY_GOALS = "{ goals(first: 10) { edges { node { id } } } }"
+GOAL_STATE = """query ($goalId: ID!) { goal(id: $goalId) {
+    title status milestones { id title } tasks(first: 10) { edges { node { id } } } } }"""
+MILESTONE_STATE = """query ($milestoneId: ID!) { node(id: $milestoneId) {
+    id ... on Milestone { title position tasks(first: 10) { edges { node { id } } } } } }"""
+MY_TASKS = "{ tasks(first: 10) { edges { node { id } } } }"
+TASK_STATE = """query ($taskId: ID!) { task(id: $taskId) {
+    title status estimatedMinutes dependsOn { id } } }"""
+MY_FOCUS_SESSIONS = "{ focusSessions(first: 10) { edges { node { id status } } } }"
+SESSION_STATE = """query ($sessionId: ID!) { node(id: $sessionId) {
+    id ... on FocusSession { status pauseCount distractionCount } } }"""
+MY_BLOCKED_SITES = "{ blockedSites { id pattern active } }"
+
+GOAL_ROWS = [
+    Row("goals", MY_GOALS, no_variables, MY_LIST, a_goal),
+    Row(
+        "goal",
+        "query ($goalId: ID!) { goal(id: $goalId) { id title } }",
+        no_variables,
+        PRIVATE_READ,
+        a_goal,
+    ),
+    Row(
+        "node(Goal)",
+        "query ($goalId: ID!) { node(id: $goalId) { id ... on Goal { title } } }",
+        no_variables,
+        PRIVATE_READ,
+        a_goal,
+    ),
+    Row(
+        "Goal.milestones, Goal.tasks (edges)",
+        """query ($goalId: ID!) { goal(id: $goalId) {
+            milestones { id } tasks(first: 5) { edges { node { id } } } } }""",
+        no_variables,
+        PRIVATE_READ,
+        a_planned_task,
+    ),
+    Row(
+        "node(Milestone), Milestone.goal, Milestone.tasks (edges)",
+        """query ($milestoneId: ID!) { node(id: $milestoneId) { id ... on Milestone {
+            title goal { id } tasks(first: 5) { edges { node { id } } } } } }""",
+        no_variables,
+        PRIVATE_READ,
+        a_planned_task,
+    ),
+    Row(
+        "User.goals (edge)",
+        """query ($id: ID!) { node(id: $id) { ... on User {
+            goals(first: 5) { edges { node { id } } } } } }""",
+        target_id,
+        PRIVATE_READ,
+        a_goal,
+    ),
+    Row(
+        "createGoal",
+        """mutation { createGoal(input: {title: "Pass Algebra", category: SKILL}) {
+            goal { id } errors { code } } }""",
+        no_variables,
+        MY_NEW,
+        state=MY_GOALS,
+    ),
+    Row(
+        "updateGoal",
+        """mutation ($goalId: ID!) {
+            updateGoal(id: $goalId, input: {title: "Renamed"}) { goal { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_goal,
+        GOAL_STATE,
+    ),
+    Row(
+        "archiveGoal",
+        "mutation ($goalId: ID!) { archiveGoal(id: $goalId) { goal { id } errors { code } } }",
+        no_variables,
+        MY_CHANGE,
+        a_goal,
+        GOAL_STATE,
+    ),
+    Row(
+        "deleteGoal",
+        "mutation ($goalId: ID!) { deleteGoal(id: $goalId) { deletedGoalId errors { code } } }",
+        no_variables,
+        MY_CHANGE,
+        a_milestone,  # the goal goes with its milestone
+        GOAL_STATE,
+    ),
+    Row(
+        "addMilestone",
+        """mutation ($goalId: ID!) { addMilestone(input: {goalId: $goalId, title: "Integrals"}) {
+            milestone { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_goal,
+        GOAL_STATE,
+    ),
+    Row(
+        "updateMilestone",
+        """mutation ($milestoneId: ID!) {
+            updateMilestone(id: $milestoneId, input: {title: "Renamed"}) {
+            milestone { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_milestone,
+        MILESTONE_STATE,
+    ),
+    Row(
+        "deleteMilestone",
+        """mutation ($milestoneId: ID!) { deleteMilestone(id: $milestoneId) {
+            deletedMilestoneId errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_milestone,
+        MILESTONE_STATE,
+    ),
+    Row(
+        "reorderMilestones",
+        """mutation ($goalId: ID!, $milestoneIds: [ID!]!) {
+            reorderMilestones(goalId: $goalId, milestoneIds: $milestoneIds) {
+            goal { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_goal_with_two_milestones,
+        GOAL_STATE,
+    ),
+]
+
+TASK_ROWS = [
+    Row("tasks", MY_TASKS, no_variables, MY_LIST, a_task),
+    Row(
+        "task",
+        "query ($taskId: ID!) { task(id: $taskId) { id title } }",
+        no_variables,
+        PRIVATE_READ,
+        a_task,
+    ),
+    Row(
+        "node(Task), Task.goal, Task.milestone, Task.dependsOn (edges)",
+        """query ($taskId: ID!) { node(id: $taskId) {
+            id ... on Task { title goal { id } milestone { id } dependsOn { id } } } }""",
+        no_variables,
+        PRIVATE_READ,
+        a_planned_task,
+    ),
+    Row(
+        "createTask(goalId)",
+        """mutation ($goalId: ID!) {
+            createTask(input: {title: "Revise", estimatedMinutes: 30, goalId: $goalId}) {
+            task { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_goal,
+        GOAL_STATE,
+    ),
+    Row(
+        "createTask(milestoneId)",
+        """mutation ($milestoneId: ID!) {
+            createTask(input: {title: "Revise", estimatedMinutes: 30, milestoneId: $milestoneId}) {
+            task { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_milestone,
+        MILESTONE_STATE,
+    ),
+    Row(
+        "createTask(dependsOn)",
+        """mutation ($taskId: ID!) {
+            createTask(input: {title: "Revise", estimatedMinutes: 30, dependsOn: [$taskId]}) {
+            task { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_task,
+        MY_TASKS,
+    ),
+    Row(
+        "updateTask",
+        """mutation ($taskId: ID!) {
+            updateTask(id: $taskId, input: {title: "Renamed", estimatedMinutes: 45}) {
+            task { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_task,
+        TASK_STATE,
+    ),
+    Row(
+        "deleteTask",
+        "mutation ($taskId: ID!) { deleteTask(id: $taskId) { deletedTaskId errors { code } } }",
+        no_variables,
+        MY_CHANGE,
+        a_task,
+        TASK_STATE,
+    ),
+    Row(
+        "completeTask",
+        """mutation ($taskId: ID!) { completeTask(id: $taskId, actualMinutes: 20) {
+            task { id } timeliness errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_task,
+        TASK_STATE,
+    ),
+    Row(
+        "skipTask",
+        """mutation ($taskId: ID!) { skipTask(id: $taskId, reason: "Too easy") {
+            task { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_task,
+        TASK_STATE,
+    ),
+]
+
+FOCUS_ROWS = [
+    Row(
+        "activeFocusSession",
+        "{ activeFocusSession { id } }",
+        no_variables,
+        # The caller's own open session; with only the target's open, theirs is none.
+        {("ANONYMOUS", "own"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | every_role("other", NULL),
+        a_focus_session,
+    ),
+    Row("focusSessions", MY_FOCUS_SESSIONS, no_variables, MY_LIST, a_focus_session),
+    Row(
+        "focusStats",
+        "{ focusStats(period: WEEK) { sessions focusedMinutes productivityScore } }",
+        no_variables,
+        MY_NEW,
+    ),
+    Row(
+        "node(FocusSession), FocusSession.task (edge)",
+        """query ($sessionId: ID!) { node(id: $sessionId) {
+            id ... on FocusSession { status task { id } } } }""",
+        no_variables,
+        PRIVATE_READ,
+        a_focus_session_on_task,
+    ),
+    Row("blockedSites", MY_BLOCKED_SITES, no_variables, MY_LIST, a_blocked_site),
+    Row(
+        "node(BlockedSite)",
+        """query ($siteId: ID!) { node(id: $siteId) {
+            id ... on BlockedSite { pattern active } } }""",
+        no_variables,
+        PRIVATE_READ,
+        a_blocked_site,
+    ),
+    Row(
+        "startFocusSession",
+        """mutation { startFocusSession(plannedMinutes: 30) {
+            focusSession { id } errors { code } } }""",
+        no_variables,
+        MY_NEW,
+        state=MY_FOCUS_SESSIONS,
+    ),
+    Row(
+        "startFocusSession(taskId)",
+        """mutation ($taskId: ID!) { startFocusSession(taskId: $taskId) {
+            focusSession { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_task,
+        TASK_STATE,
+    ),
+    Row(
+        "pauseFocusSession",
+        """mutation ($sessionId: ID!) { pauseFocusSession(id: $sessionId) {
+            focusSession { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_focus_session,
+        SESSION_STATE,
+    ),
+    Row(
+        "resumeFocusSession",
+        """mutation ($sessionId: ID!) { resumeFocusSession(id: $sessionId) {
+            focusSession { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_paused_focus_session,
+        SESSION_STATE,
+    ),
+    Row(
+        "completeFocusSession",
+        """mutation ($sessionId: ID!) { completeFocusSession(id: $sessionId) {
+            focusSession { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_focus_session,
+        SESSION_STATE,
+    ),
+    Row(
+        "abandonFocusSession",
+        """mutation ($sessionId: ID!) { abandonFocusSession(id: $sessionId) {
+            focusSession { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_focus_session,
+        SESSION_STATE,
+    ),
+    Row(
+        "logDistraction",
+        "mutation { logDistraction(kind: WEBSITE) { focusSession { id } errors { code } } }",
+        no_variables,
+        # Always against the caller's own open session: the target's is out of reach.
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | every_role("other", "NO_ACTIVE_SESSION"),
+        a_focus_session,
+        SESSION_STATE,
+    ),
+    Row(
+        "addBlockedSite",
+        """mutation { addBlockedSite(pattern: "video.example.com") {
+            blockedSite { id } errors { code } } }""",
+        no_variables,
+        MY_NEW,
+        state=MY_BLOCKED_SITES,
+    ),
+    Row(
+        "addBlockedSite(a pattern the target blocks)",
+        f"""mutation {{ addBlockedSite(pattern: "{TAKEN_PATTERN}") {{
+            blockedSite {{ id }} errors {{ code }} }} }}""",
+        no_variables,
+        # Patterns are unique per user: someone else's list is no obstacle.
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", "SITE_ALREADY_BLOCKED")
+        | every_role("other", OK),
+        a_blocked_site,
+        MY_BLOCKED_SITES,
+    ),
+    Row(
+        "toggleBlockedSite",
+        """mutation ($siteId: ID!) { toggleBlockedSite(id: $siteId) {
+            blockedSite { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_blocked_site,
+        MY_BLOCKED_SITES,
+    ),
+    Row(
+        "removeBlockedSite",
+        """mutation ($siteId: ID!) { removeBlockedSite(id: $siteId) {
+            removedBlockedSiteId errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_blocked_site,
+        MY_BLOCKED_SITES,
+    ),
+]
+
+MATRIX = USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS
+
 CASES = [
     pytest.param(row, role, whose, outcome, id=f"{row.operation}-{role}-{whose}")
     for row in MATRIX
@@ -182,6 +634,19 @@ def _has_null_leaf(value: Any) -> bool:
     return False
 
 
+def _ids(variables: dict[str, Any]) -> list[str]:
+    values = [v if isinstance(v, list) else [v] for v in variables.values()]
+    return [str(v) for group in values for v in group]
+
+
+async def _state_of(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], target: Account
+) -> Any:
+    body = await gql(client, query, variables, target)
+    assert "errors" not in body, body
+    return body["data"]
+
+
 @pytest.mark.parametrize(("row", "role", "whose", "expected"), CASES)
 async def test_matrix(
     client: httpx.AsyncClient, db: AsyncEngine, row: Row, role: str, whose: str, expected: str
@@ -192,11 +657,27 @@ async def test_matrix(
         registered = await register_with_role(client, db, Role(role))
         session = await login(client, registered.email)  # a token carrying the role
         caller = Account(registered.id, registered.email, session["accessToken"], "")
+    # "own": the caller themselves; "other" (and any anonymous call): the second user.
     target = caller if whose == "own" and caller is not None else other
+    variables = row.variables(target)
+    created = await row.setup(client, target) if row.setup else {}
+    variables |= created
+    before = await _state_of(client, row.state, variables, target) if row.state else None
+
     response = await post(
         client,
         row.query,
-        row.variables(target),
+        variables,
         headers=caller.headers if caller else None,
     )
+
     assert outcome_of(response.json()) == expected, response.json()
+    if target is not caller and not (role == "ADMIN" and expected == OK):
+        leaked = [i for i in _ids(created) if i in response.text]
+        assert not leaked, f"the target's {leaked} reached the caller: {response.json()}"
+    if row.state:
+        after = await _state_of(client, row.state, variables, target)
+        if expected == OK and target is caller:
+            assert after != before, "the state query does not see the change"
+        else:
+            assert after == before, "the target's data changed"

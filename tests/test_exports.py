@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.settings import Settings
 from tests.accounts import Account, gql, register
 from tests.conftest import serve_app
-from tests.goal_api import create_goal, create_task
+from tests.study_api import create_goal, create_task
 from workers.embedded import in_process_workers
 
 JOB = "query ($id: ID!) { job(id: $id) { kind status progress result error attempts } }"

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models.goals import Goal, Milestone, Task
 from tests.accounts import gql, register
-from tests.goal_api import (
+from tests.study_api import (
     ADD_MILESTONE,
     CREATE_GOAL,
     add_milestone,

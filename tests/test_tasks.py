@@ -21,7 +21,7 @@ from resolvers import tasks
 from resolvers.access import Viewer
 from resolvers.study_events import TaskCompleted
 from tests.accounts import Account, gql, register
-from tests.goal_api import CREATE_TASK, UPDATE_TASK, create_goal, create_task, mutate
+from tests.study_api import CREATE_TASK, UPDATE_TASK, create_goal, create_task, mutate
 
 TASK = "query ($id: ID!) { task(id: $id) { title status estimatedMinutes dependsOn { id } } }"
 COMPLETE = """

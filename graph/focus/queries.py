@@ -73,4 +73,14 @@ async def _fetch_session(
     return None if found is None else FocusSession.from_model(found)
 
 
+async def _fetch_site(
+    info: strawberry.Info[Context, None], site_id: uuid.UUID
+) -> BlockedSite | None:
+    found = await blocked_sites.get_blocked_site(
+        info.context.session_factory, info.context.viewer, site_id
+    )
+    return None if found is None else BlockedSite.from_model(found)
+
+
 register_node("FocusSession", _fetch_session)
+register_node("BlockedSite", _fetch_site)

@@ -1,4 +1,5 @@
-"""Helpers that create goals, milestones and tasks through the API, as clients do."""
+"""Helpers that create goals, milestones, tasks, focus sessions and blocked sites through
+the API, as clients do; each returns the new object's global id."""
 
 from __future__ import annotations
 
@@ -65,3 +66,41 @@ async def create_task(client: httpx.AsyncClient, account: Account, **fields: Any
     )
     assert payload["errors"] == [], payload
     return str(payload["task"]["id"])
+
+
+async def start_focus_session(
+    client: httpx.AsyncClient, account: Account, task_id: str | None = None
+) -> str:
+    payload = await mutate(
+        client,
+        account,
+        "mutation ($taskId: ID) { startFocusSession(plannedMinutes: 25, taskId: $taskId) "
+        "{ focusSession { id } errors { code } } }",
+        taskId=task_id,
+    )
+    assert payload["errors"] == [], payload
+    return str(payload["focusSession"]["id"])
+
+
+async def pause_focus_session(client: httpx.AsyncClient, account: Account, session_id: str) -> str:
+    payload = await mutate(
+        client,
+        account,
+        "mutation ($id: ID!) { pauseFocusSession(id: $id) "
+        "{ focusSession { id } errors { code } } }",
+        id=session_id,
+    )
+    assert payload["errors"] == [], payload
+    return str(payload["focusSession"]["id"])
+
+
+async def add_blocked_site(client: httpx.AsyncClient, account: Account, pattern: str) -> str:
+    payload = await mutate(
+        client,
+        account,
+        "mutation ($pattern: String!) { addBlockedSite(pattern: $pattern) "
+        "{ blockedSite { id } errors { code } } }",
+        pattern=pattern,
+    )
+    assert payload["errors"] == [], payload
+    return str(payload["blockedSite"]["id"])
