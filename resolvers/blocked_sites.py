@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import UserInputError
@@ -55,14 +56,16 @@ async def add_blocked_site(
     async with UnitOfWork(session_factory) as uow:
         sites = BlockedSiteRepository(uow.session)
         if await sites.by_pattern(signed_in.user_id, cleaned) is not None:
-            raise UserInputError(
-                "That site is already on the list", code="SITE_ALREADY_BLOCKED", field="pattern"
-            )
+            raise _duplicate()
         if await sites.count(signed_in.user_id) >= MAX_BLOCKED_SITES:
             raise UserInputError(
                 f"Block at most {MAX_BLOCKED_SITES} sites", code="TOO_MANY_SITES", field="pattern"
             )
         site = sites.add(BlockedSite(user_id=signed_in.user_id, pattern=cleaned, active=True))
+        try:
+            await uow.session.flush()
+        except IntegrityError as exc:  # the same site added concurrently
+            raise _duplicate() from exc
         await uow.commit()
     return site
 
@@ -98,3 +101,9 @@ async def _own(sites: BlockedSiteRepository, viewer: Viewer, site_id: uuid.UUID)
     if site is None or site.user_id != viewer.user_id:
         raise not_found("BlockedSite", "id")
     return site
+
+
+def _duplicate() -> UserInputError:
+    return UserInputError(
+        "That site is already on the list", code="SITE_ALREADY_BLOCKED", field="pattern"
+    )

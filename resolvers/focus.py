@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
+import math
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.domain_events import publish
 from core.errors import UserInputError
@@ -30,6 +33,8 @@ from resolvers.study_events import FocusSessionCompleted
 
 # A distraction rate of this many per hour halves the productivity score.
 DISTRACTIONS_HALVING_SCORE = 4.0
+# Re-reads allowed when a session changes between reading and committing.
+CONFLICT_RETRIES = 5
 
 
 class FocusPeriod(enum.Enum):
@@ -59,9 +64,14 @@ def focused_seconds(session: FocusSession, now: datetime | None) -> int:
     return max(0, int((end - session.started_at).total_seconds()) - paused)
 
 
+def minutes(seconds: int) -> int:
+    """Whole minutes, halves rounded up (never to even)."""
+    return (seconds + 30) // 60
+
+
 def stats_of(sessions: list[FocusSession]) -> FocusStats:
     """productivityScore = 100 x completion rate x focus ratio / (1 + distractions per hour / 4),
-    rounded: completion rate = completed / (completed + abandoned); focus ratio = focused /
+    rounded half up: completion rate = completed / (completed + abandoned); focus ratio = focused /
     (focused + paused) time of completed sessions."""
     completed = [s for s in sessions if s.status == FocusStatus.COMPLETED]
     abandoned = len(sessions) - len(completed)
@@ -75,12 +85,12 @@ def stats_of(sessions: list[FocusSession]) -> FocusStats:
         focus_ratio = focused / (focused + paused)
         score = 100 * completion_rate * focus_ratio / (1 + per_hour / DISTRACTIONS_HALVING_SCORE)
     return FocusStats(
-        focused_minutes=round(focused / 60),
+        focused_minutes=minutes(focused),
         sessions=len(completed),
         abandoned_sessions=abandoned,
         average_session_minutes=round(focused / 60 / len(completed), 1) if completed else 0.0,
         distractions_per_hour=round(per_hour, 2),
-        productivity_score=round(score),
+        productivity_score=math.floor(score + 0.5),
     )
 
 
@@ -144,21 +154,71 @@ async def start_focus_session(
     return focus
 
 
+Step = Callable[[UnitOfWork, FocusSession, datetime], Awaitable[None]]
+
+
+async def _transition(
+    session_factory: async_sessionmaker[AsyncSession],
+    viewer: Viewer | None,
+    session_id: uuid.UUID,
+    now: datetime | None,
+    step: Step,
+) -> FocusSession:
+    """Applies a state change that commits only if nobody changed the session since it was
+    read (its version column); otherwise the change is re-read and decided again, so of two
+    racing completions one wins and the other finds the session already ended."""
+    now = now or utcnow()
+    for _ in range(CONFLICT_RETRIES):
+        try:
+            async with UnitOfWork(session_factory) as uow:
+                focus = await _own(uow.session, viewer, session_id)
+                await step(uow, focus, now)
+                await uow.commit()
+            return focus
+        except StaleDataError:
+            continue
+    raise UserInputError("The session kept changing; try again", code="CONFLICT", field="id")
+
+
+async def _pause(_uow: UnitOfWork, focus: FocusSession, now: datetime) -> None:
+    _require(focus, FocusStatus.ACTIVE, "Only an active session can be paused")
+    focus.status = FocusStatus.PAUSED
+    focus.paused_at = now
+    focus.pause_count += 1
+
+
+async def _resume(_uow: UnitOfWork, focus: FocusSession, now: datetime) -> None:
+    _require(focus, FocusStatus.PAUSED, "Only a paused session can be resumed")
+    _end_pause(focus, now)
+    focus.status = FocusStatus.ACTIVE
+
+
+async def _complete(uow: UnitOfWork, focus: FocusSession, now: datetime) -> None:
+    _end(focus, FocusStatus.COMPLETED, now)
+    await publish(
+        uow,
+        FocusSessionCompleted(
+            user_id=focus.user_id,
+            session_id=focus.id,
+            task_id=focus.task_id,
+            focused_seconds=focused_seconds(focus, now),
+            distractions=focus.distraction_count,
+            completed_at=now,
+        ),
+    )
+
+
+async def _abandon(_uow: UnitOfWork, focus: FocusSession, now: datetime) -> None:
+    _end(focus, FocusStatus.ABANDONED, now)
+
+
 async def pause_focus_session(
     session_factory: async_sessionmaker[AsyncSession],
     viewer: Viewer | None,
     session_id: uuid.UUID,
     now: datetime | None = None,
 ) -> FocusSession:
-    now = now or utcnow()
-    async with UnitOfWork(session_factory) as uow:
-        focus = await _own(uow.session, viewer, session_id)
-        _require(focus, FocusStatus.ACTIVE, "Only an active session can be paused")
-        focus.status = FocusStatus.PAUSED
-        focus.paused_at = now
-        focus.pause_count += 1
-        await uow.commit()
-    return focus
+    return await _transition(session_factory, viewer, session_id, now, _pause)
 
 
 async def resume_focus_session(
@@ -167,14 +227,7 @@ async def resume_focus_session(
     session_id: uuid.UUID,
     now: datetime | None = None,
 ) -> FocusSession:
-    now = now or utcnow()
-    async with UnitOfWork(session_factory) as uow:
-        focus = await _own(uow.session, viewer, session_id)
-        _require(focus, FocusStatus.PAUSED, "Only a paused session can be resumed")
-        _end_pause(focus, now)
-        focus.status = FocusStatus.ACTIVE
-        await uow.commit()
-    return focus
+    return await _transition(session_factory, viewer, session_id, now, _resume)
 
 
 async def complete_focus_session(
@@ -183,23 +236,7 @@ async def complete_focus_session(
     session_id: uuid.UUID,
     now: datetime | None = None,
 ) -> FocusSession:
-    now = now or utcnow()
-    async with UnitOfWork(session_factory) as uow:
-        focus = await _own(uow.session, viewer, session_id)
-        _end(focus, FocusStatus.COMPLETED, now)
-        await publish(
-            uow,
-            FocusSessionCompleted(
-                user_id=focus.user_id,
-                session_id=focus.id,
-                task_id=focus.task_id,
-                focused_seconds=focused_seconds(focus, now),
-                distractions=focus.distraction_count,
-                completed_at=now,
-            ),
-        )
-        await uow.commit()
-    return focus
+    return await _transition(session_factory, viewer, session_id, now, _complete)
 
 
 async def abandon_focus_session(
@@ -208,12 +245,7 @@ async def abandon_focus_session(
     session_id: uuid.UUID,
     now: datetime | None = None,
 ) -> FocusSession:
-    now = now or utcnow()
-    async with UnitOfWork(session_factory) as uow:
-        focus = await _own(uow.session, viewer, session_id)
-        _end(focus, FocusStatus.ABANDONED, now)
-        await uow.commit()
-    return focus
+    return await _transition(session_factory, viewer, session_id, now, _abandon)
 
 
 async def log_distraction(
@@ -228,7 +260,9 @@ async def log_distraction(
     cleaned = " ".join(label.split())[:200] or None if label else None
     now = now or utcnow()
     async with UnitOfWork(session_factory) as uow:
-        focus = await FocusSessionRepository(uow.session).open_for(signed_in.user_id)
+        sessions = FocusSessionRepository(uow.session)
+        # Counted in SQL: concurrent distractions all count and never touch the version.
+        focus = await sessions.count_distraction(signed_in.user_id)
         if focus is None:
             raise UserInputError("There is no open focus session", code="NO_ACTIVE_SESSION")
         uow.session.add(
@@ -240,7 +274,6 @@ async def log_distraction(
                 occurred_at=now,
             )
         )
-        focus.distraction_count += 1
         await uow.commit()
     return focus
 

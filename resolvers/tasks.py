@@ -21,6 +21,7 @@ from db.repositories.tasks import TaskListing, TaskRepository
 from db.repositories.users import UserRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.focus import focused_seconds
+from resolvers.focus import minutes as focus_minutes
 from resolvers.goals import own_goal, own_milestone
 from resolvers.input_rules import check_due_at, check_minutes, clean_text, clean_title, not_found
 from resolvers.study_events import TaskCompleted, TaskSkipped
@@ -230,7 +231,7 @@ async def complete_task(
         if minutes is None:
             sessions = await FocusSessionRepository(uow.session).completed_on_task(task_id)
             focused = sum(focused_seconds(s, None) for s in sessions)
-            minutes = round(focused / 60) if sessions else task.estimated_minutes
+            minutes = focus_minutes(focused) if sessions else task.estimated_minutes
         when = timeliness(task.due_at, now)
         if not await tasks.finish(
             task, TaskStatus.COMPLETED, now, actual_minutes=minutes, timeliness=when

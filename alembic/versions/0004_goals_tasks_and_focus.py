@@ -201,6 +201,7 @@ def upgrade() -> None:
         sa.Column("paused_seconds", sa.Integer(), nullable=False),
         sa.Column("pause_count", sa.Integer(), nullable=False),
         sa.Column("distraction_count", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

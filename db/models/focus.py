@@ -63,6 +63,10 @@ class FocusSession(Entity):
     paused_seconds: Mapped[int] = mapped_column(default=0)
     pause_count: Mapped[int] = mapped_column(default=0)
     distraction_count: Mapped[int] = mapped_column(default=0)
+    # Optimistic locking: an UPDATE from a stale read matches no row and is retried.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Distraction(Entity):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from db.models.focus import OPEN_FOCUS_STATUSES, BlockedSite, FocusSession, FocusStatus
 from db.repositories.base import Page, Repository
@@ -19,6 +19,21 @@ class FocusSessionRepository(Repository[FocusSession]):
             select(FocusSession).where(
                 FocusSession.user_id == user_id, FocusSession.status.in_(OPEN_FOCUS_STATUSES)
             )
+        )
+
+    async def count_distraction(self, user_id: uuid.UUID) -> FocusSession | None:
+        """Adds one to the open session's distraction count; None when none is open."""
+        session_id = await self.session.scalar(
+            update(FocusSession)
+            .where(FocusSession.user_id == user_id, FocusSession.status.in_(OPEN_FOCUS_STATUSES))
+            .values(distraction_count=FocusSession.distraction_count + 1)
+            .returning(FocusSession.id)
+            .execution_options(synchronize_session=False)
+        )
+        return (
+            None
+            if session_id is None
+            else await self.session.get(FocusSession, session_id, populate_existing=True)
         )
 
     async def page(

@@ -44,9 +44,11 @@ class FocusSession(Node, Guarded):
     pause_count: int = strawberry.field(description="How many times it was paused.")
     distraction_count: int = strawberry.field(description="Distractions logged during it.")
 
-    @strawberry.field(description="Minutes focused so far: elapsed time less every pause.")
+    @strawberry.field(
+        description="Minutes focused so far (to the nearest): elapsed time less every pause."
+    )
     def focused_minutes(self) -> int:
-        return focus.focused_seconds(self.source, utcnow()) // 60
+        return focus.minutes(focus.focused_seconds(self.source, utcnow()))
 
     @strawberry.field(description="The task worked on, if any.")
     async def task(self, info: strawberry.Info[Context, None]) -> Task | None:
@@ -81,8 +83,8 @@ class FocusStats:
         description="Distractions logged per focused hour of completed sessions."
     )
     productivity_score: int = strawberry.field(
-        description="0 to 100: round(100 x completionRate x focusRatio / (1 + "
-        "distractionsPerHour / 4)), where completionRate = sessions / (sessions + "
+        description="0 to 100: 100 x completionRate x focusRatio / (1 + "
+        "distractionsPerHour / 4), rounded half up, where completionRate = sessions / (sessions + "
         "abandonedSessions) and focusRatio = focused / (focused + paused) time of the "
         "completed sessions; 0 without a completed session."
     )
