@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import count
 from typing import Any
 
@@ -10,7 +11,10 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.ids import from_global_id
+from db.base import utcnow
 from db.models.users import Role, User
+from resolvers.access import Viewer
 from tests.graphql import post
 
 PASSWORD = "correct horse battery staple"
@@ -81,3 +85,13 @@ async def gql(
 ) -> dict[str, Any]:
     response = await post(client, query, variables, headers=account.headers if account else None)
     return dict(response.json())
+
+
+def viewer_of(account: Account) -> Viewer:
+    """The viewer a request of this account would carry."""
+    return Viewer(
+        user_id=from_global_id(account.id)[1],
+        role=Role.STUDENT,
+        token_id="t",
+        token_expires_at=utcnow() + timedelta(hours=1),
+    )

@@ -32,6 +32,9 @@ from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from graph.app import Companion, create_app
 
+# The `account`, `other` and `viewer` fixtures of the focus tests.
+pytest_plugins = ["tests.focus_helpers"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))

@@ -16,11 +16,9 @@ from core.errors import UserInputError
 from core.ids import from_global_id
 from core.unit_of_work import UnitOfWork
 from db.models.goals import Task, Timeliness
-from db.models.users import Role
 from resolvers import tasks
-from resolvers.access import Viewer
 from resolvers.study_events import TaskCompleted
-from tests.accounts import Account, gql, register
+from tests.accounts import Account, gql, register, viewer_of
 from tests.study_api import CREATE_TASK, UPDATE_TASK, create_goal, create_task, mutate
 
 TASK = "query ($id: ID!) { task(id: $id) { title status estimatedMinutes dependsOn { id } } }"
@@ -31,15 +29,6 @@ mutation ($id: ID!, $minutes: Int) {
   }
 }
 """
-
-
-def viewer_of(account: Account) -> Viewer:
-    return Viewer(
-        user_id=from_global_id(account.id)[1],
-        role=Role.STUDENT,
-        token_id="test",
-        token_expires_at=datetime.now(UTC) + timedelta(minutes=15),
-    )
 
 
 async def task_count(engine: AsyncEngine) -> int:
