@@ -18,6 +18,7 @@ log = logging.getLogger("studygraph")
 def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
+    from core.gc_tuning import tune_for_serving
     from db.migrate import upgrade
     from graph.app import Companion, create_app
     from workers.embedded import in_process_workers, job_sender
@@ -27,6 +28,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
         upgrade(settings)
     companions: list[Companion] = [in_process_workers if settings.embedded else job_sender]
     app = create_app(settings, companions)
+    tune_for_serving()
     shown_host = "localhost" if host in ("0.0.0.0", "127.0.0.1", "::") else host  # noqa: S104
     if settings.graphiql_enabled:
         print(f"StudyGraph: GraphiQL at http://{shown_host}:{port}/graphql", flush=True)

@@ -9,7 +9,7 @@ import strawberry
 from graph.context import Context
 from graph.goals.enums import GoalCategory, GoalOrder, GoalStatus, TaskOrder
 from graph.goals.inputs import TaskFilter
-from graph.goals.types import Goal, Milestone, Task, goal_listing
+from graph.goals.types import Goal, Milestone, Task, goal_listing, task_connection
 from graph.permissions import IsAuthenticated
 from graph.relay import Connection, check_page_size, connection_of, register_node
 from resolvers import goals, tasks
@@ -69,7 +69,7 @@ class GoalQuery:
             after=after,
         )
         page = await tasks.list_tasks(info.context.session_factory, info.context.viewer, listing)
-        return connection_of(page, Task.from_model)
+        return await task_connection(info, page)
 
     @strawberry.field(
         description="One of my tasks; null when it does not exist.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 
@@ -20,8 +21,9 @@ from graph.goals.enums import (
 )
 from graph.permissions import Guarded
 from graph.relay import Connection, Node, check_page_size, connection_of
+from graph.selection import selects
 from resolvers import goals, tasks
-from resolvers.goals import GoalListing
+from resolvers.goals import GoalListing, Page
 from resolvers.tasks import TaskListing
 
 
@@ -59,6 +61,18 @@ def goal_listing(
     )
 
 
+async def task_connection(
+    info: strawberry.Info[Context, None], page: Page[models.Task]
+) -> Connection[Task]:
+    """A page of tasks; their dependencies come with it when the query asks for them."""
+    if not selects(info.selected_fields[0].selections, "edges", "node", "dependsOn"):
+        return connection_of(page, Task.from_model)
+    loader = info.context.loaders.get(tasks.load_dependencies)
+    found = await loader.load_many([task.id for task in page.items])
+    dependencies = dict(zip(page.items, found, strict=True))
+    return connection_of(page, lambda task: Task.from_model(task, dependencies[task]))
+
+
 @strawberry.type(description="Something the user wants to achieve, e.g. passing an exam.")
 class Goal(Node, Guarded):
     source: strawberry.Private[models.Goal]
@@ -94,7 +108,7 @@ class Goal(Node, Guarded):
     ) -> Connection[Task]:
         key = (self.source.id, task_listing(info, first, after, status))
         page = await info.context.loaders.get(tasks.load_goal_task_pages).load(key)
-        return connection_of(page, Task.from_model)
+        return await task_connection(info, page)
 
     @classmethod
     def from_model(cls, goal: models.Goal) -> Goal:
@@ -135,7 +149,7 @@ class Milestone(Node, Guarded):
     ) -> Connection[Task]:
         key = (self.source.id, task_listing(info, first, after, status))
         page = await info.context.loaders.get(tasks.load_milestone_task_pages).load(key)
-        return connection_of(page, Task.from_model)
+        return await task_connection(info, page)
 
     @classmethod
     def from_model(cls, milestone: models.Milestone) -> Milestone:
@@ -151,6 +165,7 @@ class Milestone(Node, Guarded):
 @strawberry.type(description="A piece of study work with an estimate, a difficulty and a due time.")
 class Task(Node, Guarded):
     source: strawberry.Private[models.Task]
+    dependencies: strawberry.Private[list[models.Task] | None]
     title: str = strawberry.field(description="What to do.")
     notes: str | None = strawberry.field(description="Free text.")
     estimated_minutes: int = strawberry.field(description="How long it should take.")
@@ -179,15 +194,25 @@ class Task(Node, Guarded):
         found = await info.context.loaders.get(goals.load_milestones).load(self.source.milestone_id)
         return None if found is None else Milestone.from_model(found)
 
-    @strawberry.field(description="Tasks that must be finished before this one can be completed.")
-    async def depends_on(self, info: strawberry.Info[Context, None]) -> list[Task]:
+    @strawberry.field(
+        description="Tasks that must be finished before this one can be completed.",
+        graphql_type=list["Task"],
+    )
+    def depends_on(self, info: strawberry.Info[Context, None]) -> Any:
+        # Plain data when the list above loaded it ahead: no coroutine per task in long lists.
+        if self.dependencies is not None:
+            return [Task.from_model(t) for t in self.dependencies]
+        return self._load_dependencies(info)
+
+    async def _load_dependencies(self, info: strawberry.Info[Context, None]) -> list[Task]:
         found = await info.context.loaders.get(tasks.load_dependencies).load(self.source.id)
         return [Task.from_model(t) for t in found]
 
     @classmethod
-    def from_model(cls, task: models.Task) -> Task:
+    def from_model(cls, task: models.Task, dependencies: list[models.Task] | None = None) -> Task:
         return cls(
             source=task,
+            dependencies=dependencies,
             id=strawberry.ID(to_global_id("Task", task.id)),
             title=task.title,
             notes=task.notes,
