@@ -12,8 +12,14 @@ from inspect import isawaitable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    default_field_resolver,
+    get_named_type,
+)
 from strawberry.permission import BasePermission
 
 from db.models.users import Role
@@ -44,27 +50,35 @@ class IsAdmin(BasePermission):
         return True
 
 
-class VisibilityGuard(SchemaExtension):
-    """Runs `ensure_can_view` on every guarded object a field resolves to."""
+def install_visibility_guard(schema: GraphQLSchema) -> None:
+    """Wraps the resolver of every field that returns objects with `ensure_can_view`.
 
-    def resolve(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        result = _next(root, info, *args, **kwargs)
+    Installed on the built schema rather than as a per-field extension hook: fields that
+    return scalars (the great majority of a large answer) keep their plain resolvers.
+    """
+    for graphql_type in schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for field in graphql_type.fields.values():
+            if isinstance(get_named_type(field.type), GraphQLObjectType | GraphQLInterfaceType):
+                field.resolve = _guarded(field.resolve or default_field_resolver)
+
+
+def _guarded(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def guarded(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        result = resolve(root, info, **kwargs)
         if isawaitable(result):
-            return self._checked(result, info)
+            return _checked(result, info)
         _check(result, info)
         return result
 
-    async def _checked(self, pending: Awaitable[Any], info: GraphQLResolveInfo) -> Any:
-        result = await pending
-        _check(result, info)
-        return result
+    return guarded
+
+
+async def _checked(pending: Awaitable[Any], info: GraphQLResolveInfo) -> Any:
+    result = await pending
+    _check(result, info)
+    return result
 
 
 def _check(result: Any, info: GraphQLResolveInfo) -> None:

@@ -28,7 +28,7 @@ from graph.goals.queries import GoalQuery
 from graph.goals.task_mutations import TaskMutation
 from graph.jobs.queries import JobQuery
 from graph.limits import CachedParser, CostLimiter, directive_limit_rule
-from graph.permissions import VisibilityGuard
+from graph.permissions import install_visibility_guard
 from graph.relay import Node, NodeQuery
 from graph.system.queries import SystemQuery
 from graph.users.mutations import UserMutation
@@ -69,7 +69,6 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: AddValidationRules([directive_rule]),
         lambda: CostLimiter(max_cost=settings.max_query_cost, max_page_size=settings.max_page_size),
         lambda: ShapeErrors(field_suggestions=settings.field_suggestions_enabled),
-        VisibilityGuard,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
@@ -77,13 +76,15 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
 
 
 def build_schema(settings: Settings) -> StudyGraphSchema:
-    return StudyGraphSchema(
+    schema = StudyGraphSchema(
         query=Query,
         mutation=Mutation,
         types=[Node],
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions_enabled),
     )
+    install_visibility_guard(schema._schema)
+    return schema
 
 
 def schema_sdl() -> str:
