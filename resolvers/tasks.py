@@ -216,10 +216,9 @@ async def complete_task(
     async with UnitOfWork(session_factory) as uow:
         tasks = TaskRepository(uow.session)
         task = await own_task(uow.session, signed_in, task_id, "id")
+        depends_on = (await tasks.dependency_ids([task_id]))[task_id]
         open_dependencies = [
-            d
-            for d in (await tasks.dependencies_of([task_id]))[task_id]
-            if d.status in OPEN_TASK_STATUSES
+            d for d in (await tasks.get_many(depends_on)).values() if d.status in OPEN_TASK_STATUSES
         ]
         if open_dependencies:
             raise UserInputError(
@@ -292,11 +291,11 @@ async def load_tasks(
     return [found.get(i) for i in ids]
 
 
-async def load_dependencies(
+async def load_dependency_ids(
     session_factory: async_sessionmaker[AsyncSession], task_ids: Sequence[uuid.UUID]
-) -> list[list[Task]]:
+) -> list[list[uuid.UUID]]:
     async with session_factory() as session:
-        found = await TaskRepository(session).dependencies_of(task_ids)
+        found = await TaskRepository(session).dependency_ids(task_ids)
     return [found[i] for i in task_ids]
 
 

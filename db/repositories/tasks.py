@@ -69,17 +69,18 @@ class TaskRepository(Repository[Task]):
         )
         return {row.id: row for row in rows}
 
-    async def dependencies_of(self, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Task]]:
-        """What each task depends on, oldest first."""
+    async def dependency_ids(
+        self, task_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """What each task depends on, oldest first (ids only: callers often hold the tasks)."""
         rows = await self.session.execute(
-            select(TaskDependency.task_id, Task)
-            .join(Task, Task.id == TaskDependency.depends_on_id)
+            select(TaskDependency.task_id, TaskDependency.depends_on_id)
             .where(TaskDependency.task_id.in_(task_ids))
-            .order_by(TaskDependency.task_id, Task.id)
+            .order_by(TaskDependency.task_id, TaskDependency.depends_on_id)
         )
-        grouped: dict[uuid.UUID, list[Task]] = {task_id: [] for task_id in task_ids}
-        for task_id, task in rows:
-            grouped[task_id].append(task)
+        grouped: dict[uuid.UUID, list[uuid.UUID]] = {task_id: [] for task_id in task_ids}
+        for task_id, depends_on in rows:
+            grouped[task_id].append(depends_on)
         return grouped
 
     async def dependent_ids(self, task_id: uuid.UUID) -> list[uuid.UUID]:

@@ -65,12 +65,21 @@ async def task_connection(
     info: strawberry.Info[Context, None], page: Page[models.Task]
 ) -> Connection[Task]:
     """A page of tasks; their dependencies come with it when the query asks for them."""
+    by_id = info.context.loaders.get(tasks.load_tasks)
+    # Dependencies are mostly tasks loaded already (the same goal's): reuse those rows.
+    by_id.prime_many({task.id: task for task in page.items})
     if not selects(info.selected_fields[0].selections, "edges", "node", "dependsOn"):
         return connection_of(page, Task.from_model)
-    loader = info.context.loaders.get(tasks.load_dependencies)
-    found = await loader.load_many([task.id for task in page.items])
-    dependencies = dict(zip(page.items, found, strict=True))
-    return connection_of(page, lambda task: Task.from_model(task, dependencies[task]))
+    ids = await info.context.loaders.get(tasks.load_dependency_ids).load_many(
+        [task.id for task in page.items]
+    )
+    found = await by_id.load_many([i for group in ids for i in group])
+    loaded = {task.id: task for task in found if task is not None}
+    dependencies = {
+        task.id: [loaded[i] for i in group if i in loaded]
+        for task, group in zip(page.items, ids, strict=True)
+    }
+    return connection_of(page, lambda task: Task.from_model(task, dependencies[task.id]))
 
 
 @strawberry.type(description="Something the user wants to achieve, e.g. passing an exam.")
@@ -205,8 +214,9 @@ class Task(Node, Guarded):
         return self._load_dependencies(info)
 
     async def _load_dependencies(self, info: strawberry.Info[Context, None]) -> list[Task]:
-        found = await info.context.loaders.get(tasks.load_dependencies).load(self.source.id)
-        return [Task.from_model(t) for t in found]
+        ids = await info.context.loaders.get(tasks.load_dependency_ids).load(self.source.id)
+        found = await info.context.loaders.get(tasks.load_tasks).load_many(ids)
+        return [Task.from_model(t) for t in found if t is not None]
 
     @classmethod
     def from_model(cls, task: models.Task, dependencies: list[models.Task] | None = None) -> Task:
