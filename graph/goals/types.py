@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
 
 from core.ids import to_global_id
+from db.base import Base
 from db.models import goals as models
 from graph.context import Context
 from graph.goals.enums import (
@@ -61,6 +63,16 @@ def goal_listing(
     )
 
 
+def loaded_values(row: Base) -> Callable[[str], Any]:
+    """Column values by name, from what the row loaded (the ORM loads on access otherwise)."""
+    values = row.__dict__
+
+    def value(name: str) -> Any:
+        return values[name] if name in values else getattr(row, name)
+
+    return value
+
+
 async def task_connection(
     info: strawberry.Info[Context, None], page: Page[models.Task]
 ) -> Connection[Task]:
@@ -68,18 +80,17 @@ async def task_connection(
     by_id = info.context.loaders.get(tasks.load_tasks)
     # Dependencies are mostly tasks loaded already (the same goal's): reuse those rows.
     by_id.prime_many({task.id: task for task in page.items})
-    if not selects(info.selected_fields[0].selections, "edges", "node", "dependsOn"):
-        return connection_of(page, Task.from_model)
-    ids = await info.context.loaders.get(tasks.load_dependency_ids).load_many(
-        [task.id for task in page.items]
-    )
-    found = await by_id.load_many([i for group in ids for i in group])
-    loaded = {task.id: task for task in found if task is not None}
-    dependencies = {
-        task.id: [loaded[i] for i in group if i in loaded]
-        for task, group in zip(page.items, ids, strict=True)
-    }
-    return connection_of(page, lambda task: Task.from_model(task, dependencies[task.id]))
+    nodes = {task.id: Task.from_model(task) for task in page.items}
+    if selects(info.selected_fields[0].selections, "edges", "node", "dependsOn"):
+        ids = await info.context.loaders.get(tasks.load_dependency_ids).load_many(list(nodes))
+        wanted = {i for group in ids for i in group if i not in nodes}
+        found = await by_id.load_many(list(wanted))
+        others = {task.id: Task.from_model(task) for task in found if task is not None}
+        for node, group in zip(nodes.values(), ids, strict=True):
+            node.dependencies = [
+                nodes[i] if i in nodes else others[i] for i in group if i in nodes or i in others
+            ]
+    return connection_of(page, lambda task: nodes[task.id])
 
 
 @strawberry.type(description="Something the user wants to achieve, e.g. passing an exam.")
@@ -174,7 +185,8 @@ class Milestone(Node, Guarded):
 @strawberry.type(description="A piece of study work with an estimate, a difficulty and a due time.")
 class Task(Node, Guarded):
     source: strawberry.Private[models.Task]
-    dependencies: strawberry.Private[list[models.Task] | None]
+    # Filled by the task list that loaded this task when the query selects `dependsOn`.
+    dependencies: strawberry.Private[list[Task] | None]
     title: str = strawberry.field(description="What to do.")
     notes: str | None = strawberry.field(description="Free text.")
     estimated_minutes: int = strawberry.field(description="How long it should take.")
@@ -210,7 +222,7 @@ class Task(Node, Guarded):
     def depends_on(self, info: strawberry.Info[Context, None]) -> Any:
         # Plain data when the list above loaded it ahead: no coroutine per task in long lists.
         if self.dependencies is not None:
-            return [Task.from_model(t) for t in self.dependencies]
+            return self.dependencies
         return self._load_dependencies(info)
 
     async def _load_dependencies(self, info: strawberry.Info[Context, None]) -> list[Task]:
@@ -219,20 +231,23 @@ class Task(Node, Guarded):
         return [Task.from_model(t) for t in found if t is not None]
 
     @classmethod
-    def from_model(cls, task: models.Task, dependencies: list[models.Task] | None = None) -> Task:
+    def from_model(cls, task: models.Task) -> Task:
+        # Long lists build thousands of these: read the loaded values directly rather than
+        # through the ORM's per-attribute descriptors.
+        value = loaded_values(task)
         return cls(
             source=task,
-            dependencies=dependencies,
-            id=strawberry.ID(to_global_id("Task", task.id)),
-            title=task.title,
-            notes=task.notes,
-            estimated_minutes=task.estimated_minutes,
-            actual_minutes=task.actual_minutes,
-            difficulty=task.difficulty,
-            due_at=task.due_at,
-            status=task.status,
-            finished_at=task.finished_at,
-            timeliness=task.timeliness,
-            skip_reason=task.skip_reason,
-            created_at=task.created_at,
+            dependencies=None,
+            id=strawberry.ID(to_global_id("Task", value("id"))),
+            title=value("title"),
+            notes=value("notes"),
+            estimated_minutes=value("estimated_minutes"),
+            actual_minutes=value("actual_minutes"),
+            difficulty=value("difficulty"),
+            due_at=value("due_at"),
+            status=value("status"),
+            finished_at=value("finished_at"),
+            timeliness=value("timeliness"),
+            skip_reason=value("skip_reason"),
+            created_at=value("created_at"),
         )
