@@ -55,7 +55,7 @@ class FocusSession(Node, Guarded):
         if self.source.task_id is None:
             return None
         found = await info.context.loaders.get(tasks.load_tasks).load(self.source.task_id)
-        return None if found is None else Task.from_model(found)
+        return None if found is None else Task.from_model(found, info.context.loaders)
 
     @classmethod
     def from_model(cls, session: models.FocusSession) -> FocusSession:

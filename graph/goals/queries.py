@@ -98,7 +98,7 @@ async def _fetch_milestone(
 async def _fetch_task(info: strawberry.Info[Context, None], task_id: uuid.UUID) -> Task | None:
     require_viewer(info.context.viewer)
     found = await info.context.loaders.get(tasks.load_tasks).load(task_id)
-    return None if found is None else Task.from_model(found)
+    return None if found is None else Task.from_model(found, info.context.loaders)
 
 
 register_node("Goal", _fetch_goal)

@@ -53,7 +53,7 @@ class TaskMutation:
             )
             return await tasks.create_task(info.context.session_factory, info.context.viewer, draft)
 
-        return await _task_payload(change())
+        return await _task_payload(info, change())
 
     @strawberry.mutation(
         description="Changes one of my tasks; `dependsOn` replaces its dependencies. The same "
@@ -96,7 +96,7 @@ class TaskMutation:
                 changes,
             )
 
-        return await _task_payload(change())
+        return await _task_payload(info, change())
 
     @strawberry.mutation(
         description="Deletes one of my tasks. If other tasks depend on it, HAS_DEPENDENTS is "
@@ -147,7 +147,7 @@ class TaskMutation:
 
         done, errors = await user_errors(change())
         return CompleteTaskPayload(
-            task=Task.from_model(done.task) if done else None,
+            task=Task.from_model(done.task, info.context.loaders) if done else None,
             timeliness=done.timeliness if done else None,
             errors=errors,
         )
@@ -168,9 +168,13 @@ class TaskMutation:
                 reason,
             )
 
-        return await _task_payload(change())
+        return await _task_payload(info, change())
 
 
-async def _task_payload(call: Awaitable[models.Task]) -> TaskPayload:
+async def _task_payload(
+    info: strawberry.Info[Context, None], call: Awaitable[models.Task]
+) -> TaskPayload:
     task, errors = await user_errors(call)
-    return TaskPayload(task=Task.from_model(task) if task else None, errors=errors)
+    return TaskPayload(
+        task=Task.from_model(task, info.context.loaders) if task else None, errors=errors
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Generator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 
@@ -21,6 +22,7 @@ from graph.goals.enums import (
     TaskStatus,
     Timeliness,
 )
+from graph.loaders import Loaders
 from graph.permissions import Guarded
 from graph.relay import Connection, Node, check_page_size, connection_of
 from graph.selection import selects
@@ -73,6 +75,25 @@ def loaded_values(row: Base) -> Callable[[str], Any]:
     return value
 
 
+class PendingDependencies:
+    """A task's dependencies, loaded through the operation's DataLoaders only if the query
+    awaits them (GraphQL awaits any awaitable a field holds)."""
+
+    __slots__ = ("_loaders", "_task_id")
+
+    def __init__(self, loaders: Loaders, task_id: uuid.UUID):
+        self._loaders = loaders
+        self._task_id = task_id
+
+    def __await__(self) -> Generator[Any, None, list[Task]]:
+        return self._load().__await__()
+
+    async def _load(self) -> list[Task]:
+        ids = await self._loaders.get(tasks.load_dependency_ids).load(self._task_id)
+        found = await self._loaders.get(tasks.load_tasks).load_many(ids)
+        return [Task.from_model(task, self._loaders) for task in found if task is not None]
+
+
 async def task_connection(
     info: strawberry.Info[Context, None], page: Page[models.Task]
 ) -> Connection[Task]:
@@ -80,14 +101,15 @@ async def task_connection(
     by_id = info.context.loaders.get(tasks.load_tasks)
     # Dependencies are mostly tasks loaded already (the same goal's): reuse those rows.
     by_id.prime_many({task.id: task for task in page.items})
-    nodes = {task.id: Task.from_model(task) for task in page.items}
+    loaders = info.context.loaders
+    nodes = {task.id: Task.from_model(task, loaders) for task in page.items}
     if selects(info.selected_fields[0].selections, "edges", "node", "dependsOn"):
         ids = await info.context.loaders.get(tasks.load_dependency_ids).load_many(list(nodes))
         wanted = {i for group in ids for i in group if i not in nodes}
         found = await by_id.load_many(list(wanted))
-        others = {task.id: Task.from_model(task) for task in found if task is not None}
+        others = {task.id: Task.from_model(task, loaders) for task in found if task is not None}
         for node, group in zip(nodes.values(), ids, strict=True):
-            node.dependencies = [
+            node.depends_on = [
                 nodes[i] if i in nodes else others[i] for i in group if i in nodes or i in others
             ]
     return connection_of(page, lambda task: nodes[task.id])
@@ -185,8 +207,6 @@ class Milestone(Node, Guarded):
 @strawberry.type(description="A piece of study work with an estimate, a difficulty and a due time.")
 class Task(Node, Guarded):
     source: strawberry.Private[models.Task]
-    # Filled by the task list that loaded this task when the query selects `dependsOn`.
-    dependencies: strawberry.Private[list[Task] | None]
     title: str = strawberry.field(description="What to do.")
     notes: str | None = strawberry.field(description="Free text.")
     estimated_minutes: int = strawberry.field(description="How long it should take.")
@@ -200,6 +220,11 @@ class Task(Node, Guarded):
     )
     skip_reason: str | None = strawberry.field(description="Why it was skipped, if given.")
     created_at: datetime = strawberry.field(description="When the task was created.")
+    # A plain field, not a resolver per task: the list that loaded the task fills it when
+    # the query selects it; otherwise it is a `PendingDependencies`, loaded when awaited.
+    depends_on: list[Task] = strawberry.field(
+        description="Tasks that must be finished before this one can be completed."
+    )
 
     @strawberry.field(description="The goal the task serves, if any.")
     async def goal(self, info: strawberry.Info[Context, None]) -> Goal | None:
@@ -215,29 +240,14 @@ class Task(Node, Guarded):
         found = await info.context.loaders.get(goals.load_milestones).load(self.source.milestone_id)
         return None if found is None else Milestone.from_model(found)
 
-    @strawberry.field(
-        description="Tasks that must be finished before this one can be completed.",
-        graphql_type=list["Task"],
-    )
-    def depends_on(self, info: strawberry.Info[Context, None]) -> Any:
-        # Plain data when the list above loaded it ahead: no coroutine per task in long lists.
-        if self.dependencies is not None:
-            return self.dependencies
-        return self._load_dependencies(info)
-
-    async def _load_dependencies(self, info: strawberry.Info[Context, None]) -> list[Task]:
-        ids = await info.context.loaders.get(tasks.load_dependency_ids).load(self.source.id)
-        found = await info.context.loaders.get(tasks.load_tasks).load_many(ids)
-        return [Task.from_model(t) for t in found if t is not None]
-
     @classmethod
-    def from_model(cls, task: models.Task) -> Task:
+    def from_model(cls, task: models.Task, loaders: Loaders) -> Task:
         # Long lists build thousands of these: read the loaded values directly rather than
         # through the ORM's per-attribute descriptors.
         value = loaded_values(task)
         return cls(
             source=task,
-            dependencies=None,
+            depends_on=cast(list[Task], PendingDependencies(loaders, task.id)),
             id=strawberry.ID(to_global_id("Task", value("id"))),
             title=value("title"),
             notes=value("notes"),
