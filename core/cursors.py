@@ -7,12 +7,13 @@ import binascii
 import json
 from typing import Any
 
+import orjson
+
 from core.errors import UserInputError
 
 
 def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return base64.urlsafe_b64encode(orjson.dumps(values, default=str)).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> list[Any]:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
@@ -245,7 +246,7 @@ class GraphQLHTTPEndpoint:
         body: dict[str, Any], status: int, media: str, headers: dict[str, str] | None = None
     ) -> Response:
         return Response(
-            json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
+            orjson.dumps(body),
             status_code=status,
             media_type=f"{media}; charset=utf-8",
             headers=headers,
