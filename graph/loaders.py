@@ -23,6 +23,7 @@ class Loaders:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
         self._session_factory = session_factory
         self._loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = {}
+        self._held: dict[type, dict[Any, Any]] = {}
 
     def get(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
         loader = self._loaders.get(batch)
@@ -30,3 +31,8 @@ class Loaders:
             loader = DataLoader(load_fn=partial(batch, self._session_factory))
             self._loaders[batch] = loader
         return cast(DataLoader[K, V], loader)
+
+    def held(self, kind: type[V]) -> dict[Any, V]:
+        """Objects of one type this operation has built already, by id: lists that meet
+        them again (a task's dependencies in a sibling page) reuse them instead of loading."""
+        return self._held.setdefault(kind, {})

@@ -299,6 +299,15 @@ async def load_dependency_ids(
     return [found[i] for i in task_ids]
 
 
+async def load_dependency_ids_of_pages(
+    session_factory: async_sessionmaker[AsyncSession], pages: Sequence[tuple[uuid.UUID, ...]]
+) -> list[dict[uuid.UUID, list[uuid.UUID]]]:
+    """DataLoader batch keyed by a whole page of task ids: one statement for every page."""
+    async with session_factory() as session:
+        found = await TaskRepository(session).dependency_ids([i for page in pages for i in page])
+    return [{task_id: found[task_id] for task_id in page} for page in pages]
+
+
 async def load_milestone_task_pages(
     session_factory: async_sessionmaker[AsyncSession],
     keys: Sequence[tuple[uuid.UUID, TaskListing]],

@@ -25,7 +25,7 @@ from graph.goals.enums import (
 from graph.loaders import Loaders
 from graph.permissions import Guarded
 from graph.relay import Connection, Node, check_page_size, connection_of
-from graph.selection import selects
+from graph.selection import wants
 from resolvers import goals, tasks
 from resolvers.goals import GoalListing, Page
 from resolvers.tasks import TaskListing
@@ -97,21 +97,24 @@ class PendingDependencies:
 async def task_connection(
     info: strawberry.Info[Context, None], page: Page[models.Task]
 ) -> Connection[Task]:
-    """A page of tasks; their dependencies come with it when the query asks for them."""
-    by_id = info.context.loaders.get(tasks.load_tasks)
-    # Dependencies are mostly tasks loaded already (the same goal's): reuse those rows.
-    by_id.prime_many({task.id: task for task in page.items})
+    """A page of tasks; their dependencies come with it when the query asks for them.
+
+    Dependencies are mostly tasks this operation holds already (the same goal's, in sibling
+    pages): those are shared, the rest load in one batch."""
     loaders = info.context.loaders
+    held = loaders.held(Task)
     nodes = {task.id: Task.from_model(task, loaders) for task in page.items}
-    if selects(info.selected_fields[0].selections, "edges", "node", "dependsOn"):
-        ids = await info.context.loaders.get(tasks.load_dependency_ids).load_many(list(nodes))
-        wanted = {i for group in ids for i in group if i not in nodes}
-        found = await by_id.load_many(list(wanted))
-        others = {task.id: Task.from_model(task, loaders) for task in found if task is not None}
-        for node, group in zip(nodes.values(), ids, strict=True):
-            node.depends_on = [
-                nodes[i] if i in nodes else others[i] for i in group if i in nodes or i in others
-            ]
+    held.update(nodes)
+    if not wants(info, "edges", "node", "dependsOn"):
+        return connection_of(page, lambda task: nodes[task.id])
+    page_ids = tuple(nodes)
+    groups = await loaders.get(tasks.load_dependency_ids_of_pages).load(page_ids)
+    missing = list({i for group in groups.values() for i in group if i not in held})
+    if missing:
+        found = await loaders.get(tasks.load_tasks).load_many(missing)
+        held.update({t.id: Task.from_model(t, loaders) for t in found if t is not None})
+    for task_id, node in nodes.items():
+        node.depends_on = [held[i] for i in groups[task_id] if i in held]
     return connection_of(page, lambda task: nodes[task.id])
 
 
