@@ -8,7 +8,6 @@ even if a resolver forgets to scope a query.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from inspect import isawaitable
 from typing import Any
 
 import strawberry
@@ -20,6 +19,7 @@ from graphql import (
     default_field_resolver,
     get_named_type,
 )
+from graphql.pyutils import is_awaitable
 from strawberry.permission import BasePermission
 
 from db.models.users import Role
@@ -67,9 +67,10 @@ def install_visibility_guard(schema: GraphQLSchema) -> None:
 def _guarded(resolve: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(root: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
         result = resolve(root, info, **kwargs)
-        if isawaitable(result):
+        if isinstance(result, Guarded | list):
+            _check(result, info)
+        elif is_awaitable(result):
             return _checked(result, info)
-        _check(result, info)
         return result
 
     return guarded
@@ -82,9 +83,10 @@ async def _checked(pending: Awaitable[Any], info: GraphQLResolveInfo) -> Any:
 
 
 def _check(result: Any, info: GraphQLResolveInfo) -> None:
+    viewer = info.context.viewer
     if isinstance(result, Guarded):
-        ensure_can_view(info.context.viewer, result.source)
+        ensure_can_view(viewer, result.source)
     elif isinstance(result, list):
         for item in result:
             if isinstance(item, Guarded):
-                ensure_can_view(info.context.viewer, item.source)
+                ensure_can_view(viewer, item.source)
