@@ -14,6 +14,7 @@ from core.settings import Settings
 from tests.accounts import Account, gql, register
 from tests.conftest import serve_app
 from tests.factories import goal_tree
+from tests.study_api import add_milestone, create_goal, create_task
 
 NESTED = """
 query {
@@ -96,3 +97,32 @@ async def test_nested_pages_are_cut_per_parent(client: httpx.AsyncClient, db: As
     first_goal = rest["data"]["me"]["goals"]["edges"][0]["node"]["milestones"][0]["tasks"]
     assert [t["node"]["title"] for t in first_goal["edges"]] == ["Task 0.0.3"]
     assert first_goal["pageInfo"]["hasNextPage"] is False
+
+
+async def test_dependencies_outside_the_loaded_pages_still_resolve(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    account = await register(client)
+    goal_id = await create_goal(client, account)
+    milestone_id = await add_milestone(client, account, goal_id)
+    elsewhere = await create_task(client, account, title="Standalone reading")
+    first = await create_task(client, account, title="First", milestoneId=milestone_id)
+    await create_task(
+        client, account, title="Second", milestoneId=milestone_id, dependsOn=[first, elsewhere]
+    )
+    query = """
+    { me { goals(first: 5) { edges { node { milestones { tasks(first: 5) { edges { node {
+        title dependsOn { title dependsOn { title } } } } } } } } } } }
+    """
+    result = await gql(client, query, account=account)
+    tasks = result["data"]["me"]["goals"]["edges"][0]["node"]["milestones"][0]["tasks"]["edges"]
+    assert [(t["node"]["title"], t["node"]["dependsOn"]) for t in tasks] == [
+        ("First", []),
+        (
+            "Second",
+            [
+                {"title": "Standalone reading", "dependsOn": []},
+                {"title": "First", "dependsOn": []},
+            ],
+        ),
+    ]
