@@ -9,7 +9,7 @@ import dramatiq
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job
-from resolvers.jobs import run_job
+from resolvers.jobs import Progress, run_job
 from workers.runtime import retry_options, session_factory_of
 
 JOB_ACTOR = "bench.trivial_job"
@@ -19,7 +19,7 @@ RAW_DONE_KEY = "bench:empty:done"
 
 def declare(broker: dramatiq.Broker, settings: Settings) -> None:
     async def trivial_job(job_id: str) -> None:
-        async def nothing(_uow: UnitOfWork, _job: Job) -> dict[str, bool]:
+        async def nothing(_uow: UnitOfWork, _job: Job, _progress: Progress) -> dict[str, bool]:
             return {"ok": True}
 
         await run_job(session_factory_of(broker), uuid.UUID(job_id), nothing)

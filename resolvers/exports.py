@@ -15,7 +15,7 @@ from db.repositories.jobs import ExportRepository, JobRepository
 from db.repositories.study_data import owned_study_data
 from db.repositories.users import owned_data
 from resolvers.access import Viewer, require_viewer
-from resolvers.jobs import create_job
+from resolvers.jobs import Progress, create_job
 
 EXPORT_KIND = "EXPORT_MY_DATA"
 EXPORT_ACTOR = "users.export_data"
@@ -40,11 +40,12 @@ async def request_export(
     return job
 
 
-async def build_export(uow: UnitOfWork, job: Job) -> dict[str, Any]:
+async def build_export(uow: UnitOfWork, job: Job, progress: Progress) -> dict[str, Any]:
     """The job's work: a snapshot of everything the owner has, committed with the job."""
     if job.owner_id is None:
         raise ValueError(f"export job {job.id} has no owner")
     content = await owned_data(uow.session, job.owner_id)
+    await progress(0.5)  # the account gathered; the study history follows
     content |= await owned_study_data(uow.session, job.owner_id)
     content["exportedAt"] = datetime.now(UTC).isoformat()
     export = ExportRepository(uow.session).add(

@@ -19,9 +19,11 @@ log = logging.getLogger(__name__)
 
 register_owned(Job, lambda job: job.owner_id)
 
+# Reports how far a running job is, from 0 to 1.
+Progress = Callable[[float], Awaitable[None]]
 # A job's work: it writes its effect in the given unit of work, which also marks the job
 # SUCCEEDED, so the effect and the status commit together (or not at all).
-Work = Callable[[UnitOfWork, Job], Awaitable[dict[str, Any]]]
+Work = Callable[[UnitOfWork, Job, Progress], Awaitable[dict[str, Any]]]
 
 
 async def create_job(uow: UnitOfWork, *, owner_id: uuid.UUID | None, kind: str, actor: str) -> Job:
@@ -57,13 +59,29 @@ async def run_job(
     if job is None:
         log.info("job already finished or gone; message ignored", extra={"job_id": str(job_id)})
         return
+
+    async def progress(fraction: float) -> None:
+        await report_progress(session_factory, job_id, fraction)
+
     async with UnitOfWork(session_factory) as uow:
-        result = await work(uow, job)
+        result = await work(uow, job, progress)
         finished = await JobRepository(uow.session).finish(
             job_id, datetime.now(UTC), status=JobStatus.SUCCEEDED, result=result
         )
         if not finished:  # a concurrent delivery finished it first: keep its effect only
             return
+        await uow.commit()
+
+
+async def report_progress(
+    session_factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID, fraction: float
+) -> None:
+    """Commits a running job's progress on its own, so `job(id)` shows it while the work's
+    transaction is still open; values outside 0 to 1 are clamped."""
+    async with UnitOfWork(session_factory) as uow:
+        await JobRepository(uow.session).advance(
+            job_id, min(1.0, max(0.0, fraction)), datetime.now(UTC)
+        )
         await uow.commit()
 
 

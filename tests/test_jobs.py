@@ -24,7 +24,7 @@ from core.unit_of_work import UnitOfWork
 from db.models.jobs import DataExport, Job, JobStatus
 from db.repositories.jobs import JobRepository
 from resolvers.exports import EXPORT_ACTOR, EXPORT_KIND
-from resolvers.jobs import create_job, resend_stale
+from resolvers.jobs import Progress, create_job, report_progress, resend_stale, run_job
 from tests.accounts import register
 from tests.conftest import TEST_REDIS_URL, make_settings, serve_app
 from workers.embedded import in_process_workers
@@ -169,3 +169,28 @@ def test_two_schedulers_enqueue_once_per_period(settings: Settings) -> None:
                     senders.add(index)
     assert len(periods) >= 3
     assert len(periods) == len(set(periods)), periods  # no period enqueued twice
+
+
+async def test_progress_shows_while_the_work_runs_and_never_goes_back(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with UnitOfWork(session_factory) as uow:
+        job = JobRepository(uow.session).add(Job(owner_id=None, kind="PROBE", actor="-"))
+        await uow.commit()
+    seen: list[float] = []
+
+    async def work(uow: UnitOfWork, running: Job, progress: Progress) -> dict[str, bool]:
+        await progress(0.25)
+        seen.append((await job_status(session_factory, running.id)).progress)
+        await progress(0.1)  # late reports do not move it back
+        await progress(0.6)
+        seen.append((await job_status(session_factory, running.id)).progress)
+        return {"ok": True}
+
+    await run_job(session_factory, job.id, work)
+    assert seen == [0.25, 0.6]
+    finished = await job_status(session_factory, job.id)
+    assert (finished.status, finished.progress) == (JobStatus.SUCCEEDED, 1.0)
+    # A finished job's progress stays where it ended.
+    await report_progress(session_factory, job.id, 0.5)
+    assert (await job_status(session_factory, job.id)).progress == 1.0

@@ -16,7 +16,7 @@ from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job, JobStatus
 from db.repositories.jobs import JobRepository
-from resolvers.jobs import run_job
+from resolvers.jobs import Progress, run_job
 from workers.runtime import notification_options, retry_options, session_factory_of
 
 PROBE_ACTOR = "probe.sleep"
@@ -27,7 +27,7 @@ EFFECT_KIND = "PROBE_EFFECT"
 
 def declare(broker: dramatiq.Broker, settings: Settings) -> None:
     async def probe(job_id: str, seconds: float) -> None:
-        async def work(uow: UnitOfWork, job: Job) -> dict[str, float]:
+        async def work(uow: UnitOfWork, job: Job, progress: Progress) -> dict[str, float]:
             await asyncio.sleep(seconds)
             JobRepository(uow.session).add(
                 Job(owner_id=None, kind=EFFECT_KIND, actor="-", status=JobStatus.SUCCEEDED)

@@ -35,6 +35,14 @@ class JobRepository(Repository[Job]):
             execution_options={"populate_existing": True},
         )
 
+    async def advance(self, job_id: uuid.UUID, progress: float, now: datetime) -> None:
+        """Raises a running job's progress; it never moves backwards."""
+        await self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.progress < progress)
+            .values(progress=progress, updated_at=now)
+        )
+
     async def finish(
         self,
         job_id: uuid.UUID,
