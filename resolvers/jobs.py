@@ -49,6 +49,15 @@ async def run_job(
     An exception propagates so the broker retries; when retries run out, `fail_job`
     marks the job FAILED.
     """
+    job = await start_job(session_factory, job_id)
+    if job is not None:
+        await complete_job(session_factory, job, work)
+
+
+async def start_job(
+    session_factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID
+) -> Job | None:
+    """Marks the job RUNNING; None when it has finished already or is gone."""
     async with UnitOfWork(session_factory) as uow:
         jobs = JobRepository(uow.session)
         # Losing this RUNNING mark in a crash costs nothing (the job runs again), so it
@@ -58,15 +67,21 @@ async def run_job(
         await uow.commit()
     if job is None:
         log.info("job already finished or gone; message ignored", extra={"job_id": str(job_id)})
-        return
+    return job
+
+
+async def complete_job(
+    session_factory: async_sessionmaker[AsyncSession], job: Job, work: Work
+) -> None:
+    """Runs the work and marks the job SUCCEEDED in the same commit."""
 
     async def progress(fraction: float) -> None:
-        await report_progress(session_factory, job_id, fraction)
+        await report_progress(session_factory, job.id, fraction)
 
     async with UnitOfWork(session_factory) as uow:
         result = await work(uow, job, progress)
         finished = await JobRepository(uow.session).finish(
-            job_id, datetime.now(UTC), status=JobStatus.SUCCEEDED, result=result
+            job.id, datetime.now(UTC), status=JobStatus.SUCCEEDED, result=result
         )
         if not finished:  # a concurrent delivery finished it first: keep its effect only
             return

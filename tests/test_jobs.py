@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import dramatiq
 import httpx
 import pytest
+from dramatiq import get_broker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -27,6 +28,7 @@ from resolvers.exports import EXPORT_ACTOR, EXPORT_KIND
 from resolvers.jobs import Progress, create_job, report_progress, resend_stale, run_job
 from tests.accounts import register
 from tests.conftest import TEST_REDIS_URL, make_settings, serve_app
+from tests.worker_probes import CRUNCH_ACTOR
 from workers.embedded import in_process_workers
 
 
@@ -194,3 +196,29 @@ async def test_progress_shows_while_the_work_runs_and_never_goes_back(
     # A finished job's progress stays where it ended.
     await report_progress(session_factory, job.id, 0.5)
     assert (await job_status(session_factory, job.id)).progress == 1.0
+
+
+@pytest.fixture
+async def probe_app(quick_settings: Settings, db: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    settings = quick_settings.model_copy(update={"extra_actor_modules": ["tests.worker_probes"]})
+    async with serve_app(settings, [in_process_workers]) as client:
+        yield client
+
+
+async def test_plain_def_ml_actor_computes_off_the_event_loop(
+    probe_app: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    # Written and sent by hand: `create_job` sends the job id only, this actor also takes
+    # the matrix size.
+    async with UnitOfWork(session_factory) as uow:
+        job = JobRepository(uow.session).add(Job(owner_id=None, kind="CRUNCH", actor=CRUNCH_ACTOR))
+        await uow.commit()
+    sender = get_broker().get_actor(CRUNCH_ACTOR)
+    await asyncio.to_thread(sender.send, str(job.id), 3)
+    finished = await wait_until_finished(session_factory, job.id)
+    assert finished.status == JobStatus.SUCCEEDED
+    result = dict(finished.result or {})
+    # arange(9) as 3x3 squared: its trace is 0*0+1*3+2*6 + 3*1+4*4+5*7 + 6*2+7*5+8*8 = 180.
+    assert result["trace"] == 180.0
+    assert result["thread"] != result["storedOn"]  # computed in a worker thread, not on the loop
+    assert await count(session_factory, Job) == 2  # the job and its one effect row

@@ -1,15 +1,23 @@
-"""What a worker process owns for its whole life: settings and the database engine."""
+"""What a worker process owns for its whole life (settings, the database engine) and the
+job path for plain-`def` actors."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.settings import Settings
+from core.unit_of_work import UnitOfWork
 from db.engine import create_engine, create_session_factory
+from db.models.jobs import Job
+from resolvers.jobs import Progress, complete_job, start_job
+
+R = TypeVar("R")
 
 
 class DatabaseMiddleware(dramatiq.Middleware):
@@ -55,3 +63,30 @@ def session_factory_of(broker: dramatiq.Broker) -> async_sessionmaker[AsyncSessi
         if isinstance(middleware, DatabaseMiddleware) and middleware.session_factory is not None:
             return middleware.session_factory
     raise RuntimeError("the worker has no database (DatabaseMiddleware not booted)")
+
+
+def run_cpu_job(
+    broker: dramatiq.Broker,
+    job_id: uuid.UUID,
+    compute: Callable[[Job], R],
+    store: Callable[[UnitOfWork, Job, R], Awaitable[dict[str, Any]]],
+) -> None:
+    """The job path for plain-`def` actors of the `ml` queue: `compute` runs in this worker
+    thread, so CPU-bound numpy work never blocks the event loop the async actors share;
+    marking the job and committing `store`'s effect with SUCCEEDED run on that loop.
+
+    Idempotent like `run_job`: a finished job is not computed again.
+    """
+    loop = get_event_loop_thread()
+    if loop is None:
+        raise RuntimeError("the worker has no event loop (AsyncIO middleware missing)")
+    session_factory = session_factory_of(broker)
+    job = loop.run_coroutine(start_job(session_factory, job_id))
+    if job is None:
+        return
+    computed = compute(job)
+
+    async def work(uow: UnitOfWork, running: Job, _progress: Progress) -> dict[str, Any]:
+        return await store(uow, running, computed)
+
+    loop.run_coroutine(complete_job(session_factory, job, work))
