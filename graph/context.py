@@ -28,10 +28,6 @@ class Context:
     # graphql-transport-ws: the payload of `connection_init` (Strawberry fills it in).
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)
-    # Answers of `graph.selection.wants` for this operation, by field node and path.
-    selection_memo: dict[tuple[int, tuple[str, ...]], tuple[Any, bool]] = field(
-        default_factory=dict
-    )
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.session_factory)

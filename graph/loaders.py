@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -24,6 +25,8 @@ class Loaders:
         self._session_factory = session_factory
         self._loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = {}
         self._held: dict[type, dict[Any, Any]] = {}
+        # Answers of `graph.selection.wants`, by field node and path.
+        self.selection_memo: dict[tuple[int, tuple[str, ...]], tuple[Any, bool]] = {}
 
     def get(self, batch: BatchFn[K, V]) -> DataLoader[K, V]:
         loader = self._loaders.get(batch)
@@ -36,3 +39,13 @@ class Loaders:
         """Objects of one type this operation has built already, by id: lists that meet
         them again (a task's dependencies in a sibling page) reuse them instead of loading."""
         return self._held.setdefault(kind, {})
+
+
+class FreshLoaders(SchemaExtension):
+    """Gives every operation its own loaders: a WebSocket keeps one context for all the
+    operations it carries, and a query after a mutation must not read cached rows."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        context.loaders = Loaders(context.session_factory)
+        yield

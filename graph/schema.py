@@ -28,6 +28,7 @@ from graph.goals.queries import GoalQuery
 from graph.goals.task_mutations import TaskMutation
 from graph.jobs.queries import JobQuery
 from graph.limits import CachedParser, CostLimiter, directive_limit_rule
+from graph.loaders import FreshLoaders
 from graph.permissions import install_visibility_guard
 from graph.relay import Node, NodeQuery
 from graph.system.queries import SystemQuery
@@ -69,6 +70,7 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: AddValidationRules([directive_rule]),
         lambda: CostLimiter(max_cost=settings.max_query_cost, max_page_size=settings.max_page_size),
         lambda: ShapeErrors(field_suggestions=settings.field_suggestions_enabled),
+        FreshLoaders,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

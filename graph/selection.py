@@ -26,7 +26,7 @@ def selects(selections: Iterable[Selection], *path: str) -> bool:
 def wants(info: strawberry.Info[Any, Any], *path: str) -> bool:
     """Whether the query selects the field path below the current field. Sibling fields of
     a list share their field node: the answer is worked out once per node and operation."""
-    memo = info.context.selection_memo
+    memo = info.context.loaders.selection_memo
     node = info._raw_info.field_nodes[0]
     key = (id(node), path)
     found = memo.get(key)

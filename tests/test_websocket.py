@@ -151,3 +151,27 @@ def test_a8_logout_everywhere_closes_live_sockets(ws_client: TestClient) -> None
 def test_legacy_protocol_is_refused_by_default(ws_client: TestClient) -> None:
     with ws_client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as ws:
         assert closed_code(ws) == 4406
+
+
+def test_each_operation_on_a_socket_reads_fresh_data(ws_client: TestClient) -> None:
+    """Loaders live for one operation: a query after a mutation on the same socket sees it."""
+    account = sign_up(ws_client)
+    goals = "{ me { goals(first: 5) { edges { node { title } } } } }"
+    create = (
+        'mutation { createGoal(input: {title: "Over the socket", category: SKILL}) '
+        "{ errors { code } } }"
+    )
+
+    def run(ws: WebSocketTestSession, op_id: str, query: str) -> dict[str, Any]:
+        ws.send_json({"type": "subscribe", "id": op_id, "payload": {"query": query}})
+        message = ws.receive_json()
+        assert ws.receive_json() == {"type": "complete", "id": op_id}
+        return dict(message["payload"]["data"])
+
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        assert connect(ws, account["accessToken"]) == {"type": "connection_ack"}
+        assert run(ws, "1", goals) == {"me": {"goals": {"edges": []}}}
+        assert run(ws, "2", create) == {"createGoal": {"errors": []}}
+        assert run(ws, "3", goals) == {
+            "me": {"goals": {"edges": [{"node": {"title": "Over the socket"}}]}}
+        }
