@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Generator, Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -65,14 +65,29 @@ def goal_listing(
     )
 
 
-def loaded_values(row: Base) -> Callable[[str], Any]:
-    """Column values by name, from what the row loaded (the ORM loads on access otherwise)."""
+def loaded_values(row: Base, names: frozenset[str]) -> Mapping[str, Any]:
+    """The row's values of these columns: straight from what it loaded when it has them all
+    (the usual case), through the ORM's attributes otherwise."""
     values = row.__dict__
+    return values if names <= values.keys() else {name: getattr(row, name) for name in names}
 
-    def value(name: str) -> Any:
-        return values[name] if name in values else getattr(row, name)
 
-    return value
+TASK_COLUMNS = frozenset(
+    (
+        "id",
+        "title",
+        "notes",
+        "estimated_minutes",
+        "actual_minutes",
+        "difficulty",
+        "due_at",
+        "status",
+        "finished_at",
+        "timeliness",
+        "skip_reason",
+        "created_at",
+    )
+)
 
 
 class PendingDependencies:
@@ -247,20 +262,20 @@ class Task(Node, Guarded):
     def from_model(cls, task: models.Task, loaders: Loaders) -> Task:
         # Long lists build thousands of these: read the loaded values directly rather than
         # through the ORM's per-attribute descriptors.
-        value = loaded_values(task)
+        value = loaded_values(task, TASK_COLUMNS)
         return cls(
             source=task,
-            depends_on=cast(list[Task], PendingDependencies(loaders, task.id)),
-            id=strawberry.ID(to_global_id("Task", value("id"))),
-            title=value("title"),
-            notes=value("notes"),
-            estimated_minutes=value("estimated_minutes"),
-            actual_minutes=value("actual_minutes"),
-            difficulty=value("difficulty"),
-            due_at=value("due_at"),
-            status=value("status"),
-            finished_at=value("finished_at"),
-            timeliness=value("timeliness"),
-            skip_reason=value("skip_reason"),
-            created_at=value("created_at"),
+            depends_on=cast(list[Task], PendingDependencies(loaders, value["id"])),
+            id=strawberry.ID(to_global_id("Task", value["id"])),
+            title=value["title"],
+            notes=value["notes"],
+            estimated_minutes=value["estimated_minutes"],
+            actual_minutes=value["actual_minutes"],
+            difficulty=value["difficulty"],
+            due_at=value["due_at"],
+            status=value["status"],
+            finished_at=value["finished_at"],
+            timeliness=value["timeliness"],
+            skip_reason=value["skip_reason"],
+            created_at=value["created_at"],
         )
