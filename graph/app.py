@@ -28,6 +28,7 @@ from graph.live import LiveConnections, follow_revocations
 from graph.middleware import RequestIdMiddleware
 from graph.schema import build_schema
 from graph.websocket import GraphQLWebSocket, bearer_token
+from resolvers import gamification
 from resolvers.access import Viewer
 from resolvers.auth import AuthService
 from resolvers.system import database_ready
@@ -98,6 +99,7 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
         revocations = asyncio.create_task(follow_revocations(redis, live, stop))
         try:
             async with AsyncExitStack() as stack:
+                stack.enter_context(gamification.installed(redis))
                 for companion in companions:
                     await stack.enter_async_context(companion(settings))
                 yield

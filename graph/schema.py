@@ -23,6 +23,8 @@ from core.settings import Settings
 from graph.errors import ShapeErrors, log_unexpected
 from graph.focus.mutations import FocusMutation
 from graph.focus.queries import FocusQuery
+from graph.gamification.mutations import GamificationMutation
+from graph.gamification.queries import GamificationQuery
 from graph.goals.mutations import GoalMutation
 from graph.goals.queries import GoalQuery
 from graph.goals.task_mutations import TaskMutation
@@ -42,8 +44,15 @@ QUERY_PARTS: tuple[type, ...] = (
     JobQuery,
     GoalQuery,
     FocusQuery,
+    GamificationQuery,
 )
-MUTATION_PARTS: tuple[type, ...] = (UserMutation, GoalMutation, TaskMutation, FocusMutation)
+MUTATION_PARTS: tuple[type, ...] = (
+    UserMutation,
+    GoalMutation,
+    TaskMutation,
+    FocusMutation,
+    GamificationMutation,
+)
 
 Query = merge_types("Query", QUERY_PARTS)
 Mutation = merge_types("Mutation", MUTATION_PARTS)

@@ -16,8 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import AuthenticationError, PermissionDeniedError
 from db.base import Entity
+from db.models.badges import Badge
 from db.models.focus import BlockedSite, FocusSession
 from db.models.goals import Goal, Milestone, Task
+from db.models.points import PointEntry
+from db.models.rewards import Redemption, Reward
 from db.models.users import Preferences, Role, User
 from db.repositories.base import Repository
 
@@ -39,7 +42,7 @@ class Viewer:
 
 
 # Types any signed-in user may see (their private fields have rules of their own).
-PUBLIC_TYPES: set[type] = {User}
+PUBLIC_TYPES: set[type] = {User, Badge, Reward}
 # The owner of each owned type.
 OWNER_OF: dict[type, Callable[[Any], uuid.UUID]] = {
     Preferences: lambda preferences: preferences.user_id,
@@ -48,6 +51,8 @@ OWNER_OF: dict[type, Callable[[Any], uuid.UUID]] = {
     Task: lambda task: task.user_id,
     FocusSession: lambda session: session.user_id,
     BlockedSite: lambda site: site.user_id,
+    PointEntry: lambda entry: entry.user_id,
+    Redemption: lambda redemption: redemption.user_id,
 }
 
 

@@ -1,22 +1,35 @@
 """Every model, imported so `Base.metadata` is complete for Alembic and the tests."""
 
+from db.models.badges import Badge, EarnedBadge
 from db.models.focus import BlockedSite, Distraction, FocusSession
 from db.models.goals import Goal, Milestone, Task, TaskDependency
 from db.models.jobs import DataExport, Job, JobStatus
+from db.models.leagues import LeagueMembership, LeaguePlayer
+from db.models.points import PointBalance, PointEntry, Streak
+from db.models.rewards import Redemption, Reward
 from db.models.users import Preferences, RefreshToken, Role, User
 
 __all__ = [
+    "Badge",
     "BlockedSite",
     "DataExport",
     "Distraction",
+    "EarnedBadge",
     "FocusSession",
     "Goal",
     "Job",
     "JobStatus",
+    "LeagueMembership",
+    "LeaguePlayer",
     "Milestone",
+    "PointBalance",
+    "PointEntry",
     "Preferences",
+    "Redemption",
     "RefreshToken",
+    "Reward",
     "Role",
+    "Streak",
     "Task",
     "TaskDependency",
     "User",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.models.goals import Goal, GoalCategory, Task, TaskDependency, TaskStatus
@@ -113,6 +113,12 @@ class TaskRepository(Repository[Task]):
         await self.session.execute(
             delete(TaskDependency).where(TaskDependency.depends_on_id == task_id)
         )
+
+    async def count_completed(self, user_id: uuid.UUID) -> int:
+        found = await self.session.scalar(
+            select(func.count()).where(Task.user_id == user_id, Task.status == TaskStatus.COMPLETED)
+        )
+        return int(found or 0)
 
     async def finish(self, task: Task, status: TaskStatus, now: datetime, **values: object) -> bool:
         """Moves an open task to COMPLETED or SKIPPED; of concurrent callers exactly one wins."""

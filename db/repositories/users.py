@@ -61,6 +61,10 @@ class PreferencesRepository:
             await self.session.flush()
         return found
 
+    async def current(self, user_id: uuid.UUID) -> Preferences:
+        """The user's preferences, or the defaults without writing them."""
+        return await self.session.get(Preferences, user_id) or default_preferences(user_id)
+
     async def many(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Preferences]:
         """Preferences of several users in one statement, for DataLoaders."""
         rows = await self.session.scalars(

@@ -1,0 +1,244 @@
+"""SQL of the points ledger, balances and streaks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.ids import new_id
+from db.base import utcnow
+from db.models.points import EntryKind, PointBalance, PointEntry, SourceKind, Streak
+from db.models.users import User
+from db.repositories.base import Page, Repository
+from db.repositories.dialect import insert_or_ignore
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    user_id: uuid.UUID
+    balance: int
+    total: int
+    weekly: int
+    week_start: date
+    monthly: int
+    month_start: date
+
+
+class PointRepository(Repository[PointEntry]):
+    model = PointEntry
+
+    async def lock_balance(self, user_id: uuid.UUID, week: date, month: date) -> Balance:
+        """The user's balance row, created at zero if missing, locked until commit: every
+        change of one user's points is serialised on it (SQLite serialises all writers)."""
+        await self.session.execute(
+            insert_or_ignore(
+                self.session,
+                PointBalance,
+                user_id=user_id,
+                week_start=week,
+                month_start=month,
+                balance=0,
+                total=0,
+                weekly=0,
+                monthly=0,
+                updated_at=utcnow(),
+            )
+        )
+        row = (
+            await self.session.execute(
+                select(*_balance_columns()).where(PointBalance.user_id == user_id).with_for_update()
+            )
+        ).one()
+        return Balance(*row)
+
+    async def balance(self, user_id: uuid.UUID) -> Balance | None:
+        row = (
+            await self.session.execute(
+                select(*_balance_columns()).where(PointBalance.user_id == user_id)
+            )
+        ).one_or_none()
+        return None if row is None else Balance(*row)
+
+    async def save_balance(self, balance: Balance) -> None:
+        await self.session.execute(
+            update(PointBalance)
+            .where(PointBalance.user_id == balance.user_id)
+            .values(
+                balance=balance.balance,
+                total=balance.total,
+                weekly=balance.weekly,
+                week_start=balance.week_start,
+                monthly=balance.monthly,
+                month_start=balance.month_start,
+                updated_at=utcnow(),
+            )
+        )
+
+    async def debit(self, user_id: uuid.UUID, amount: int) -> bool:
+        """Takes `amount` from the spendable balance only if it is there, in one statement."""
+        result = await self.session.execute(
+            update(PointBalance)
+            .where(PointBalance.user_id == user_id, PointBalance.balance >= amount)
+            .values(balance=PointBalance.balance - amount, updated_at=utcnow())
+            .returning(PointBalance.user_id)
+        )
+        return result.first() is not None
+
+    async def credit(self, user_id: uuid.UUID, amount: int) -> None:
+        await self.session.execute(
+            update(PointBalance)
+            .where(PointBalance.user_id == user_id)
+            .values(balance=PointBalance.balance + amount, updated_at=utcnow())
+        )
+
+    async def has_source(self, kind: SourceKind, source_id: uuid.UUID) -> bool:
+        found = await self.session.scalar(
+            select(PointEntry.id).where(
+                PointEntry.source_kind == kind, PointEntry.source_id == source_id
+            )
+        )
+        return found is not None
+
+    async def earned_on(self, user_id: uuid.UUID, kind: SourceKind, day: date) -> int:
+        """Points a kind of source has already awarded the user on one of their days."""
+        earned = await self.session.scalar(
+            select(func.coalesce(func.sum(PointEntry.amount), 0)).where(
+                PointEntry.user_id == user_id,
+                PointEntry.source_kind == kind,
+                PointEntry.day == day,
+            )
+        )
+        return int(earned or 0)
+
+    async def add_entry(
+        self,
+        *,
+        user_id: uuid.UUID,
+        kind: EntryKind,
+        amount: int,
+        reason: str,
+        source_kind: SourceKind,
+        source_id: uuid.UUID,
+        day: date,
+        inputs: dict[str, Any] | None = None,
+    ) -> uuid.UUID:
+        entry_id = new_id()
+        now = utcnow()
+        await self.session.execute(
+            insert(PointEntry).values(
+                id=entry_id,
+                created_at=now,
+                updated_at=now,
+                user_id=user_id,
+                kind=kind,
+                amount=amount,
+                reason=reason,
+                source_kind=source_kind,
+                source_id=source_id,
+                day=day,
+                inputs=inputs,
+            )
+        )
+        return entry_id
+
+    async def history(
+        self, user_id: uuid.UUID, *, first: int, after: str | None
+    ) -> Page[PointEntry]:
+        return await self.paginate(
+            select(PointEntry).where(PointEntry.user_id == user_id),
+            first=first,
+            after=after,
+            order_by=[PointEntry.id],
+        )
+
+    async def ledger_sums(self) -> dict[uuid.UUID, tuple[int, int]]:
+        """Per user: (sum of every entry, sum of awards), to check balances against."""
+        rows = await self.session.execute(
+            select(
+                PointEntry.user_id,
+                func.sum(PointEntry.amount),
+                func.sum(PointEntry.amount).filter(PointEntry.kind == EntryKind.AWARD),
+            ).group_by(PointEntry.user_id)
+        )
+        return {user_id: (int(all_ or 0), int(awards or 0)) for user_id, all_, awards in rows}
+
+    async def awarded_between(
+        self, user_ids: list[uuid.UUID], start: date, end: date
+    ) -> dict[uuid.UUID, int]:
+        """Awards per user over UTC days [start, end), from the ledger itself."""
+        rows = await self.session.execute(
+            select(PointEntry.user_id, func.sum(PointEntry.amount))
+            .where(
+                PointEntry.user_id.in_(user_ids),
+                PointEntry.kind == EntryKind.AWARD,
+                PointEntry.created_at >= _midnight(start),
+                PointEntry.created_at < _midnight(end),
+            )
+            .group_by(PointEntry.user_id)
+        )
+        return {user_id: int(points or 0) for user_id, points in rows}
+
+    async def ranking(self, period: str, start: date | None) -> list[tuple[uuid.UUID, int]]:
+        """Every user with points in the period, as the leaderboards rank them."""
+        column = {
+            "WEEKLY": PointBalance.weekly,
+            "MONTHLY": PointBalance.monthly,
+            "ALL_TIME": PointBalance.total,
+        }[period]
+        statement = select(PointBalance.user_id, column).where(column > 0)
+        if period == "WEEKLY":
+            statement = statement.where(PointBalance.week_start == start)
+        elif period == "MONTHLY":
+            statement = statement.where(PointBalance.month_start == start)
+        return [(user_id, int(points)) for user_id, points in await self.session.execute(statement)]
+
+    async def display_names(self, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(
+            select(User.id, User.display_name).where(User.id.in_(user_ids))
+        )
+        return {user_id: name for user_id, name in rows}
+
+
+class StreakRepository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    async def get(self, user_id: uuid.UUID) -> Streak | None:
+        return await self.session.get(Streak, user_id)
+
+    async def get_or_create(self, user_id: uuid.UUID) -> Streak:
+        found = await self.session.get(Streak, user_id)
+        if found is None:
+            found = Streak(
+                user_id=user_id,
+                current=0,
+                longest=0,
+                freezes=0,
+                active_days=0,
+                last_active_day=None,
+            )
+            self.session.add(found)
+        return found
+
+
+def _balance_columns() -> tuple[Any, ...]:
+    return (
+        PointBalance.user_id,
+        PointBalance.balance,
+        PointBalance.total,
+        PointBalance.weekly,
+        PointBalance.week_start,
+        PointBalance.monthly,
+        PointBalance.month_start,
+    )
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)

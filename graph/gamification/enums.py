@@ -1,0 +1,53 @@
+"""The enums of gamification, exposed under their model names."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db.models import badges, leagues, points, rewards
+from resolvers.gamification import leaderboards
+
+strawberry.enum(points.EntryKind, name="PointEntryKind", description="What changed the points.")
+strawberry.enum(
+    points.SourceKind,
+    name="PointSource",
+    description="What a ledger entry is for; each source counts once.",
+)
+strawberry.enum(
+    badges.BadgeCriterion,
+    name="BadgeCriterion",
+    description="What a badge measures; it is earned when the measure reaches its threshold.",
+)
+strawberry.enum(rewards.RewardTier, name="RewardTier", description="The catalog tier of a reward.")
+strawberry.enum(
+    rewards.RedemptionStatus,
+    name="RedemptionStatus",
+    description="PENDING until an admin fulfils or cancels it (a cancel refunds).",
+)
+strawberry.enum(leagues.LeagueTier, name="LeagueTier", description="League tiers, lowest first.")
+strawberry.enum(
+    leagues.LeagueOutcome,
+    name="LeagueOutcome",
+    description="Where a week in a league led: up a tier, the same tier, or down a tier.",
+)
+strawberry.enum(
+    leaderboards.LeaderboardPeriod,
+    name="LeaderboardPeriod",
+    description="WEEKLY and MONTHLY count points earned in the current UTC ISO week or month.",
+)
+strawberry.enum(
+    leaderboards.LeaderboardScope,
+    name="LeaderboardScope",
+    description="Who is ranked. GLOBAL ranks everyone; FRIENDS, GROUP and CHALLENGE answer "
+    "SCOPE_UNAVAILABLE until this server offers friends, study groups and challenges.",
+)
+
+EntryKind = points.EntryKind
+SourceKind = points.SourceKind
+BadgeCriterion = badges.BadgeCriterion
+RewardTier = rewards.RewardTier
+RedemptionStatus = rewards.RedemptionStatus
+LeagueTier = leagues.LeagueTier
+LeagueOutcome = leagues.LeagueOutcome
+LeaderboardPeriod = leaderboards.LeaderboardPeriod
+LeaderboardScope = leaderboards.LeaderboardScope

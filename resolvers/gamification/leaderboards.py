@@ -1,0 +1,168 @@
+"""Leaderboards in Redis sorted sets, updated as points are awarded and rebuilt from
+PostgreSQL (the truth) when Redis has lost them.
+
+Scores are stored negated so that ZRANGE's ascending order is the ranking and equal
+points are ordered by user id ascending: ties are broken the same way in Redis and in SQL.
+Each update writes the user's absolute points with `ZADD LT` (keep the larger number of
+points), so updates arriving out of order, repeated, or racing a rebuild never lower a score.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.errors import UserInputError
+from db.base import utcnow
+from db.repositories.points import Balance, PointRepository
+from resolvers.access import Viewer, require_viewer
+from resolvers.gamification.rules import month_start, week_start
+
+# How long a rebuilt board is trusted before it is merged with PostgreSQL again: an update
+# lost between a commit and Redis (a crash, a Redis restart) heals within this time.
+REBUILT_FOR_SECONDS = 3600
+KEEP_SECONDS = {"WEEKLY": 35 * 86400, "MONTHLY": 62 * 86400, "ALL_TIME": None}
+NEIGHBOURS = 2
+REBUILD_CHUNK = 5000
+
+
+class LeaderboardPeriod(enum.StrEnum):
+    WEEKLY = "WEEKLY"
+    MONTHLY = "MONTHLY"
+    ALL_TIME = "ALL_TIME"
+
+
+class LeaderboardScope(enum.StrEnum):
+    GLOBAL = "GLOBAL"
+    FRIENDS = "FRIENDS"
+    GROUP = "GROUP"
+    CHALLENGE = "CHALLENGE"
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    user_id: uuid.UUID
+    display_name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class Board:
+    period: LeaderboardPeriod
+    scope: LeaderboardScope
+    period_start: date | None
+    participants: int
+    entries: list[Standing]
+    me: Standing | None
+    around_me: list[Standing]
+
+
+def period_start(period: LeaderboardPeriod, day: date) -> date | None:
+    if period is LeaderboardPeriod.WEEKLY:
+        return week_start(day)
+    if period is LeaderboardPeriod.MONTHLY:
+        return month_start(day)
+    return None
+
+
+def board_key(period: LeaderboardPeriod, start: date | None) -> str:
+    return f"lb:{period}" if start is None else f"lb:{period}:{start.isoformat()}"
+
+
+def scores_of(balance: Balance) -> list[tuple[LeaderboardPeriod, date | None, int]]:
+    return [
+        (LeaderboardPeriod.WEEKLY, balance.week_start, balance.weekly),
+        (LeaderboardPeriod.MONTHLY, balance.month_start, balance.monthly),
+        (LeaderboardPeriod.ALL_TIME, None, balance.total),
+    ]
+
+
+async def push_scores(redis: aioredis.Redis, balance: Balance) -> None:
+    """Writes the user's committed points to every board they count on."""
+    member = str(balance.user_id)
+    async with redis.pipeline(transaction=False) as pipe:
+        for period, start, points in scores_of(balance):
+            if points <= 0:
+                continue
+            key = board_key(period, start)
+            pipe.zadd(key, {member: -points}, lt=True)
+            keep = KEEP_SECONDS[period]
+            if keep is not None:
+                pipe.expire(key, keep)
+        await pipe.execute()
+
+
+async def ensure_built(
+    redis: aioredis.Redis, points: PointRepository, period: LeaderboardPeriod, start: date | None
+) -> str:
+    """The board's key, merged with PostgreSQL first if it was never built or Redis lost it.
+    Concurrent rebuilds are harmless: `ZADD LT` of committed points is idempotent."""
+    key = board_key(period, start)
+    marker = f"{key}:rebuilt"
+    if await redis.exists(marker):
+        return key
+    rows = await points.ranking(period, start)
+    for i in range(0, len(rows), REBUILD_CHUNK):
+        chunk = rows[i : i + REBUILD_CHUNK]
+        await redis.zadd(key, {str(user_id): -score for user_id, score in chunk}, lt=True)
+    keep = KEEP_SECONDS[period]
+    if keep is not None and rows:
+        await redis.expire(key, keep)
+    await redis.set(marker, "1", ex=REBUILT_FOR_SECONDS)
+    return key
+
+
+async def leaderboard(
+    session_factory: async_sessionmaker[AsyncSession],
+    redis: aioredis.Redis,
+    viewer: Viewer | None,
+    period: LeaderboardPeriod,
+    scope: LeaderboardScope,
+    first: int,
+    now: datetime | None = None,
+) -> Board:
+    """The first `first` places, and the caller's own place with their neighbours even when
+    it is far below the page."""
+    signed_in = require_viewer(viewer)
+    if scope is not LeaderboardScope.GLOBAL:
+        raise UserInputError(
+            f"The {scope} scope needs friends, study groups or challenges, which this server "
+            "does not offer yet",
+            code="SCOPE_UNAVAILABLE",
+            field="scope",
+        )
+    start = period_start(period, (now or utcnow()).date())
+    async with session_factory() as session:
+        points = PointRepository(session)
+        key = await ensure_built(redis, points, period, start)
+        me = str(signed_in.user_id)
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.zrange(key, 0, first - 1, withscores=True)
+            pipe.zrank(key, me)
+            pipe.zcard(key)
+            top, my_rank, participants = await pipe.execute()
+        around: list[Any] = []
+        if my_rank is not None:
+            around = await redis.zrange(
+                key, max(0, my_rank - NEIGHBOURS), my_rank + NEIGHBOURS, withscores=True
+            )
+        ids = {uuid.UUID(member) for member, _ in (*top, *around)}
+        names = await points.display_names(sorted(ids))
+
+    def standings(rows: list[Any], first_rank: int) -> list[Standing]:
+        return [
+            Standing(first_rank + i, uuid.UUID(m), names.get(uuid.UUID(m), ""), int(-score))
+            for i, (m, score) in enumerate(rows)
+        ]
+
+    entries = standings(top, 1)
+    around_me = standings(around, max(0, my_rank - NEIGHBOURS) + 1) if my_rank is not None else []
+    mine = next((s for s in around_me if s.user_id == signed_in.user_id), None)
+    return Board(period, scope, start, int(participants), entries, mine, around_me)

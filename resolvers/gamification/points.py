@@ -1,0 +1,176 @@
+"""Awarding points exactly once, and reading balances, levels and the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+
+import redis.asyncio as aioredis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.unit_of_work import UnitOfWork
+from db.base import utcnow
+from db.models.goals import Difficulty
+from db.models.points import EntryKind, PointEntry, SourceKind
+from db.repositories.base import Page
+from db.repositories.points import Balance, PointRepository
+from resolvers.access import Viewer, require_viewer
+from resolvers.gamification.leaderboards import push_scores
+from resolvers.gamification.notices import announce, user_channel
+from resolvers.gamification.rules import (
+    AwardInputs,
+    compute_award,
+    level_of,
+    month_start,
+    week_start,
+    xp_to_reach,
+)
+
+
+@dataclass(frozen=True)
+class AwardRequest:
+    user_id: uuid.UUID
+    source_kind: SourceKind
+    source_id: uuid.UUID
+    reason: str
+    at: datetime
+    # The user's own day of `at` (caps count per day) and their streak on it.
+    day: date
+    streak_days: int
+    minutes: int
+    difficulty: Difficulty
+    early: bool = False
+
+
+@dataclass(frozen=True)
+class Award:
+    entry_id: uuid.UUID
+    inputs: AwardInputs
+    balance: Balance
+
+
+@dataclass(frozen=True)
+class PointsSummary:
+    balance: int
+    total: int
+    weekly: int
+    monthly: int
+
+    @property
+    def level(self) -> int:
+        return level_of(self.total)
+
+    @property
+    def level_floor(self) -> int:
+        return xp_to_reach(self.level)
+
+    @property
+    def next_level_at(self) -> int:
+        return xp_to_reach(self.level + 1)
+
+    @property
+    def progress_to_next_level(self) -> float:
+        return (self.total - self.level_floor) / (self.next_level_at - self.level_floor)
+
+
+def rolled(balance: Balance, week: date, month: date) -> Balance:
+    """The balance with its weekly and monthly sums restarted when a new period began."""
+    if balance.week_start < week:
+        balance = replace(balance, weekly=0, week_start=week)
+    if balance.month_start < month:
+        balance = replace(balance, monthly=0, month_start=month)
+    return balance
+
+
+async def award_points(
+    uow: UnitOfWork, redis: aioredis.Redis, request: AwardRequest
+) -> Award | None:
+    """Writes the award's ledger entry and balances in the caller's transaction; None when
+    the source was already awarded. Leaderboards and the `pointsAwarded` notice follow the
+    commit."""
+    points = PointRepository(uow.session)
+    utc_day = request.at.astimezone(UTC).date()
+    week, month = week_start(utc_day), month_start(utc_day)
+    # The lock comes first: it serialises this user's awards, so the duplicate check and
+    # the daily cap below cannot race another award of theirs.
+    locked = await points.lock_balance(request.user_id, week, month)
+    if await points.has_source(request.source_kind, request.source_id):
+        return None
+    earned = await points.earned_on(request.user_id, request.source_kind, request.day)
+    inputs = compute_award(
+        request.source_kind,
+        minutes=request.minutes,
+        early=request.early,
+        difficulty=request.difficulty,
+        streak_days=request.streak_days,
+        earned_today=earned,
+    )
+    entry_id = await points.add_entry(
+        user_id=request.user_id,
+        kind=EntryKind.AWARD,
+        amount=inputs.awarded,
+        reason=request.reason,
+        source_kind=request.source_kind,
+        source_id=request.source_id,
+        day=request.day,
+        inputs=inputs.to_json(),
+    )
+    balance = rolled(locked, week, month)
+    amount = inputs.awarded
+    balance = replace(
+        balance,
+        balance=balance.balance + amount,
+        total=balance.total + amount,
+        # An award for an earlier period (a late redelivery) counts only in the totals.
+        weekly=balance.weekly + (amount if balance.week_start == week else 0),
+        monthly=balance.monthly + (amount if balance.month_start == month else 0),
+    )
+    await points.save_balance(balance)
+    if amount > 0:
+
+        async def update_boards() -> None:
+            await push_scores(redis, balance)
+
+        uow.after_commit(update_boards)
+    announce(
+        uow,
+        redis,
+        user_channel(request.user_id),
+        "pointsAwarded",
+        {
+            "entryId": str(entry_id),
+            "amount": amount,
+            "reason": request.reason,
+            "balance": balance.balance,
+            "total": balance.total,
+        },
+    )
+    return Award(entry_id, inputs, balance)
+
+
+async def my_points(
+    session_factory: async_sessionmaker[AsyncSession],
+    viewer: Viewer | None,
+    now: datetime | None = None,
+) -> PointsSummary:
+    signed_in = require_viewer(viewer)
+    async with session_factory() as session:
+        found = await PointRepository(session).balance(signed_in.user_id)
+    if found is None:
+        return PointsSummary(0, 0, 0, 0)
+    day = (now or utcnow()).astimezone(UTC).date()
+    current = rolled(found, week_start(day), month_start(day))
+    return PointsSummary(current.balance, current.total, current.weekly, current.monthly)
+
+
+async def point_history(
+    session_factory: async_sessionmaker[AsyncSession],
+    viewer: Viewer | None,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[PointEntry]:
+    signed_in = require_viewer(viewer)
+    async with session_factory() as session:
+        return await PointRepository(session).history(signed_in.user_id, first=first, after=after)
