@@ -32,8 +32,8 @@ from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
 from graph.app import Companion, create_app
 
-# The `account`, `other` and `viewer` fixtures of the focus tests.
-pytest_plugins = ["tests.focus_helpers"]
+# Fixtures of the focus tests (`account`, `other`, `viewer`) and gamification (`redis`).
+pytest_plugins = ["tests.focus_helpers", "tests.gamification_helpers"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")

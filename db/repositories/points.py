@@ -126,9 +126,12 @@ class PointRepository(Repository[PointEntry]):
         source_id: uuid.UUID,
         day: date,
         inputs: dict[str, Any] | None = None,
+        at: datetime | None = None,
     ) -> uuid.UUID:
+        """`at` dates an award to the activity it is for: weekly and monthly sums, the
+        leagues' rollover and the ledger then agree on the period it belongs to."""
         entry_id = new_id()
-        now = utcnow()
+        now = at or utcnow()
         await self.session.execute(
             insert(PointEntry).values(
                 id=entry_id,

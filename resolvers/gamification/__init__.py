@@ -7,25 +7,28 @@ from collections.abc import Iterator
 
 import redis.asyncio as aioredis
 
-from core.domain_events import subscribe
+from core.domain_events import subscribe, unsubscribe
 from resolvers.gamification import activity, runtime
 from resolvers.study_events import FocusSessionCompleted, TaskCompleted
 
-_subscribed = False
+_installed: list[aioredis.Redis] = []
 
 
 @contextlib.contextmanager
 def installed(redis: aioredis.Redis) -> Iterator[None]:
     """Connects gamification to this process's domain events and to its Redis for the
-    block's duration (an app started inside another's life restores the outer one's)."""
-    global _subscribed
-    if not _subscribed:
+    block's duration. Nested blocks (an app started inside another's life) use the inner
+    client until they end; the handlers stay subscribed until the outermost block ends."""
+    if not _installed:
         subscribe(TaskCompleted, activity.on_task_completed)
         subscribe(FocusSessionCompleted, activity.on_focus_session_completed)
-        _subscribed = True
-    outer = runtime.current()
+    _installed.append(redis)
     runtime.use_redis(redis)
     try:
         yield
     finally:
-        runtime.use_redis(outer)
+        _installed.remove(redis)
+        runtime.use_redis(_installed[-1] if _installed else None)
+        if not _installed:
+            unsubscribe(TaskCompleted, activity.on_task_completed)
+            unsubscribe(FocusSessionCompleted, activity.on_focus_session_completed)

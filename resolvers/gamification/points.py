@@ -115,6 +115,7 @@ async def award_points(
         source_id=request.source_id,
         day=request.day,
         inputs=inputs.to_json(),
+        at=request.at,
     )
     balance = rolled(locked, week, month)
     amount = inputs.awarded

@@ -13,10 +13,6 @@ def use_redis(redis: aioredis.Redis | None) -> None:
     _redis = redis
 
 
-def current() -> aioredis.Redis | None:
-    return _redis
-
-
 def live_redis() -> aioredis.Redis:
     if _redis is None:
         raise RuntimeError("gamification needs a Redis client: start it with `installed()`")

@@ -1,0 +1,160 @@
+"""Leaderboards: ranks with deterministic ties, the caller's place far below the page,
+and Redis rebuilt from PostgreSQL equal to what the live updates built."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+import redis.asyncio as aioredis
+from sqlalchemy import select
+
+from core.errors import UserInputError
+from db.models.points import PointBalance
+from db.models.users import Role
+from resolvers.access import Viewer
+from resolvers.gamification.leaderboards import (
+    LeaderboardPeriod,
+    LeaderboardScope,
+    board_key,
+    leaderboard,
+)
+from tests.gamification_helpers import Factory, complete, new_users
+
+# Wednesday of ISO week 2026-W48 (which starts on Monday 2026-11-23).
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+WEEK = date(2026, 11, 23)
+
+
+def viewer(user_id: uuid.UUID) -> Viewer:
+    return Viewer(user_id=user_id, role=Role.STUDENT, token_id="t", token_expires_at=NOW)
+
+
+async def board_contents(redis: aioredis.Redis, key: str) -> list[tuple[str, float]]:
+    rows: list[tuple[str, float]] = await redis.zrange(key, 0, -1, withscores=True)  # type: ignore[assignment]
+    return rows
+
+
+async def test_ranks_ties_and_my_place_far_below_the_page(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    users = await new_users(session_factory, 30)
+    # users[i] earns (10 + 5 x (i // 3)) x 1.01 (a one-day streak) points, rounded half up:
+    # three users share each score, so ties abound.
+    for i, user_id in enumerate(users):
+        await complete(session_factory, user_id, NOW, minutes=30 * (i // 3))
+
+    last = users[1]  # 10 points, second of the three tied at the bottom
+    board = await leaderboard(
+        session_factory,
+        redis,
+        viewer(last),
+        LeaderboardPeriod.WEEKLY,
+        LeaderboardScope.GLOBAL,
+        4,
+        now=NOW,
+    )
+
+    assert board.participants == 30
+    assert board.period_start == WEEK
+    # Best first; equal points rank the older account (smaller id) first.
+    assert [(s.rank, s.user_id, s.points) for s in board.entries] == [
+        (1, users[27], 56),
+        (2, users[28], 56),
+        (3, users[29], 56),
+        (4, users[24], 51),
+    ]
+    assert board.me is not None
+    assert (board.me.rank, board.me.points) == (29, 10)
+    assert [(s.rank, s.user_id, s.points) for s in board.around_me] == [
+        (27, users[5], 15),
+        (28, users[0], 10),
+        (29, users[1], 10),
+        (30, users[2], 10),
+    ]
+    assert all(s.display_name.startswith("Student ") for s in board.entries)
+
+
+async def test_a_user_without_points_has_no_place(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    earner, idle = await new_users(session_factory, 2)
+    await complete(session_factory, earner, NOW, minutes=60)
+
+    board = await leaderboard(
+        session_factory,
+        redis,
+        viewer(idle),
+        LeaderboardPeriod.ALL_TIME,
+        LeaderboardScope.GLOBAL,
+        10,
+        now=NOW,
+    )
+
+    assert [(s.user_id, s.points) for s in board.entries] == [(earner, 20)]
+    assert board.me is None
+    assert board.around_me == []
+
+
+async def test_rebuilt_from_postgres_equals_the_live_board(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    users = await new_users(session_factory, 12)
+    for i, user_id in enumerate(users):
+        await complete(session_factory, user_id, NOW, minutes=30 * (i % 5))
+        if i % 4 == 0:
+            await complete(session_factory, user_id, NOW, minutes=90, task_id=uuid.uuid4())
+    live = {}
+    for period in LeaderboardPeriod:
+        await leaderboard(
+            session_factory, redis, viewer(users[0]), period, LeaderboardScope.GLOBAL, 5, now=NOW
+        )
+        key = board_key(period, None if period is LeaderboardPeriod.ALL_TIME else _start(period))
+        live[period] = await board_contents(redis, key)
+    assert len(live[LeaderboardPeriod.WEEKLY]) == 12
+
+    await redis.flushdb()  # Redis lost everything
+    for period in LeaderboardPeriod:
+        await leaderboard(
+            session_factory, redis, viewer(users[0]), period, LeaderboardScope.GLOBAL, 5, now=NOW
+        )
+        key = board_key(period, None if period is LeaderboardPeriod.ALL_TIME else _start(period))
+        assert await board_contents(redis, key) == live[period]
+
+    # And both agree with the balances in PostgreSQL, rank by rank.
+    async with session_factory() as session:
+        rows = (await session.execute(select(PointBalance.user_id, PointBalance.weekly))).all()
+    expected = sorted(((str(u), -float(p)) for u, p in rows), key=lambda r: (r[1], r[0]))
+    assert live[LeaderboardPeriod.WEEKLY] == expected
+
+
+async def test_a_late_or_repeated_update_never_lowers_a_score(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    (user_id,) = await new_users(session_factory, 1)
+    await complete(session_factory, user_id, NOW, minutes=120)  # 30 points
+    key = board_key(LeaderboardPeriod.ALL_TIME, None)
+    await redis.zadd(key, {str(user_id): -10}, lt=True)  # an older value arriving late
+
+    assert await redis.zscore(key, str(user_id)) == -30
+
+
+async def test_other_scopes_are_refused_until_they_exist(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    (user_id,) = await new_users(session_factory, 1)
+    with pytest.raises(UserInputError) as refused:
+        await leaderboard(
+            session_factory,
+            redis,
+            viewer(user_id),
+            LeaderboardPeriod.WEEKLY,
+            LeaderboardScope.FRIENDS,
+            10,
+        )
+    assert refused.value.code == "SCOPE_UNAVAILABLE"
+
+
+def _start(period: LeaderboardPeriod) -> date:
+    return WEEK if period is LeaderboardPeriod.WEEKLY else date(2026, 11, 1)

@@ -1,0 +1,35 @@
+"""Gamification actors: the weekly league rollover."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dramatiq
+
+from core.settings import Settings
+from resolvers.gamification.leagues import roll_over
+from workers import scheduler
+from workers.runtime import session_factory_of
+
+ROLLOVER_ACTOR = "gamification.league_rollover"
+# Hourly rather than weekly: the rollover settles every finished week still open, so the
+# first run after Monday 00:00 UTC does the work, and a run lost to an outage is made up.
+ROLLOVER_EVERY = timedelta(hours=1)
+
+
+def declare(broker: dramatiq.Broker, settings: Settings) -> None:
+    async def league_rollover() -> None:
+        await roll_over(session_factory_of(broker))
+
+    rollover = dramatiq.actor(
+        actor_name=ROLLOVER_ACTOR,
+        broker=broker,
+        queue_name="default",
+        max_retries=settings.job_max_retries,
+        min_backoff=settings.job_min_backoff_ms,
+        max_backoff=settings.job_max_backoff_ms,
+        time_limit=settings.job_time_limit_ms,
+    )(league_rollover)
+    scheduler.REGISTRY[ROLLOVER_ACTOR] = scheduler.PeriodicJob(
+        ROLLOVER_ACTOR, ROLLOVER_EVERY, lambda _period: rollover.send()
+    )
