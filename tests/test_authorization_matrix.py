@@ -25,6 +25,7 @@ from tests.study_api import (
     add_milestone,
     create_goal,
     create_task,
+    mutate,
     pause_focus_session,
     start_focus_session,
 )
@@ -34,6 +35,8 @@ NULL = "null"  # the field answers, but with nothing of the other user's
 
 # Creates, as the target, what a row acts on; returns the variables naming it (global ids).
 Setup = Callable[[httpx.AsyncClient, Account], Awaitable[dict[str, Any]]]
+# The same, for what needs an admin to exist first (rewards, badges).
+AdminSetup = Callable[[httpx.AsyncClient, Account, AsyncEngine], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Row:
     # answer must stay the same, except when the call succeeded on the caller's own data,
     # where it must change (so that "unchanged" proves something).
     state: str | None = None
+    admin_setup: AdminSetup | None = None
 
 
 def no_variables(_: Account) -> dict[str, Any]:
@@ -603,7 +607,208 @@ FOCUS_ROWS = [
     ),
 ]
 
-MATRIX = USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS
+# --- gamification: my points and redemptions are mine; catalogs and boards are shared ----
+
+
+async def a_completed_task(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    """A HARD task of 2 hours, completed: (10 + 20) x 2 x 1.01 -> 61 points."""
+    task = await create_task(client, owner, difficulty="HARD", estimatedMinutes=120)
+    await mutate(client, owner, COMPLETE_TASK, id=task)
+    return {"taskId": task}
+
+
+async def a_reward(
+    client: httpx.AsyncClient, owner: Account, engine: AsyncEngine
+) -> dict[str, Any]:
+    admin = await register_with_role(client, engine, Role.ADMIN)
+    admin_session = await login(client, admin.email)
+    admin = Account(admin.id, admin.email, admin_session["accessToken"], "")
+    payload = await mutate(client, admin, CREATE_REWARD)
+    assert payload["errors"] == [], payload
+    return {"rewardId": payload["reward"]["id"]}
+
+
+async def a_reward_and_points(
+    client: httpx.AsyncClient, owner: Account, engine: AsyncEngine
+) -> dict[str, Any]:
+    return await a_reward(client, owner, engine) | await a_completed_task(client, owner)
+
+
+async def a_redemption(
+    client: httpx.AsyncClient, owner: Account, engine: AsyncEngine
+) -> dict[str, Any]:
+    ids = await a_reward_and_points(client, owner, engine)
+    payload = await mutate(client, owner, REDEEM, rewardId=ids["rewardId"])
+    assert payload["errors"] == [], payload
+    return ids | {"redemptionId": payload["redemption"]["id"]}
+
+
+async def a_badge(client: httpx.AsyncClient, owner: Account, engine: AsyncEngine) -> dict[str, Any]:
+    admin = await register_with_role(client, engine, Role.ADMIN)
+    admin_session = await login(client, admin.email)
+    admin = Account(admin.id, admin.email, admin_session["accessToken"], "")
+    payload = await mutate(client, admin, CREATE_BADGE.replace("CODE", "FIRST_STEPS"))
+    assert payload["errors"] == [], payload
+    return {"badgeId": payload["badge"]["id"]}
+
+
+COMPLETE_TASK = "mutation ($id: ID!) { completeTask(id: $id) { errors { code } } }"
+CREATE_REWARD = """mutation { createReward(input: {name: "Sticker", cost: 20, stock: 5,
+    tier: BRONZE}) { reward { id } errors { code } } }"""
+REDEEM = """mutation ($rewardId: ID!) { redeemReward(rewardId: $rewardId, idempotencyKey: "k1") {
+    redemption { id } errors { code } } }"""
+CREATE_BADGE = """mutation { createBadge(input: {code: "CODE", name: "First steps",
+    criterion: TASKS_COMPLETED, threshold: 1}) { badge { id } errors { code } } }"""
+MY_POINTS = "{ myPoints { balance total weekly monthly } }"
+REDEMPTION_STATE = """query ($redemptionId: ID!) { node(id: $redemptionId) {
+    id ... on Redemption { status } } }"""
+ANYONE_SIGNED_IN = {("ANONYMOUS", "own"): "UNAUTHENTICATED"} | every_role("own", OK)
+ADMINS_ONLY = {
+    ("ANONYMOUS", "own"): "UNAUTHENTICATED",
+    ("STUDENT", "own"): "FORBIDDEN",
+    ("INSTRUCTOR", "own"): "FORBIDDEN",
+    ("ADMIN", "own"): OK,
+}
+# Settling someone's redemption: admins only, students not even for their own.
+ADMIN_SETTLES = {
+    ("ANONYMOUS", "other"): "UNAUTHENTICATED",
+    ("STUDENT", "own"): "FORBIDDEN",
+    ("STUDENT", "other"): "FORBIDDEN",
+    ("INSTRUCTOR", "other"): "FORBIDDEN",
+    ("ADMIN", "other"): OK,
+}
+
+GAMIFICATION_ROWS = [
+    Row("myPoints", MY_POINTS, no_variables, MY_LIST, a_completed_task),
+    Row(
+        "pointHistory",
+        "{ pointHistory(first: 5) { edges { node { id amount sourceId } } } }",
+        no_variables,
+        MY_LIST,
+        a_completed_task,
+    ),
+    Row(
+        "levelCurve",
+        "{ levelCurve(upTo: 3) { level totalXp } }",
+        no_variables,
+        {("ANONYMOUS", "own"): OK} | every_role("own", OK),
+    ),
+    Row(
+        "streak",
+        "{ streak { current longest freezesHeld } }",
+        no_variables,
+        MY_LIST,
+        a_completed_task,
+    ),
+    Row("badges", "{ badges { id code } }", no_variables, ANYONE_SIGNED_IN, admin_setup=a_badge),
+    Row(
+        "myBadges",
+        "{ myBadges { badge { id } value } }",
+        no_variables,
+        MY_LIST,
+        a_completed_task,
+        admin_setup=a_badge,
+    ),
+    Row(
+        "node(Badge)",
+        "query ($badgeId: ID!) { node(id: $badgeId) { id ... on Badge { code } } }",
+        no_variables,
+        ANYONE_SIGNED_IN,
+        admin_setup=a_badge,
+    ),
+    Row(
+        "createBadge",
+        CREATE_BADGE.replace("CODE", "TEN_TASKS"),
+        no_variables,
+        ADMINS_ONLY,
+        state="{ badges { code } }",
+    ),
+    # Leaderboards are shared: other users' places are the point of them.
+    Row(
+        "leaderboard",
+        "{ leaderboard(period: ALL_TIME) { participants entries { points } } }",
+        no_variables,
+        ANYONE_SIGNED_IN,
+    ),
+    Row(
+        "myLeague",
+        "{ myLeague { tier standings { rank points } } }",
+        no_variables,
+        {("ANONYMOUS", "own"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | every_role("other", NULL),  # the caller has no points, hence no league
+        a_completed_task,
+    ),
+    Row(
+        "leagueResults",
+        "{ leagueResults { rank outcome } }",
+        no_variables,
+        ANYONE_SIGNED_IN,
+        a_completed_task,
+    ),
+    Row(
+        "rewards",
+        "{ rewards(first: 5) { edges { node { id cost stock } } } }",
+        no_variables,
+        ANYONE_SIGNED_IN,
+        admin_setup=a_reward,
+    ),
+    Row(
+        "node(Reward)",
+        "query ($rewardId: ID!) { node(id: $rewardId) { id ... on Reward { stock } } }",
+        no_variables,
+        ANYONE_SIGNED_IN,
+        admin_setup=a_reward,
+    ),
+    Row(
+        "redeemReward",
+        REDEEM,
+        no_variables,
+        {("ANONYMOUS", "own"): "UNAUTHENTICATED"} | every_role("own", OK),
+        state=MY_POINTS,
+        admin_setup=a_reward_and_points,
+    ),
+    Row(
+        "myRedemptions",
+        "{ myRedemptions(first: 5) { edges { node { id status reward { id } } } } }",
+        no_variables,
+        MY_LIST,
+        admin_setup=a_redemption,
+    ),
+    Row(
+        "node(Redemption), Redemption.reward (edge)",
+        """query ($redemptionId: ID!) { node(id: $redemptionId) {
+            id ... on Redemption { cost reward { id } } } }""",
+        no_variables,
+        PRIVATE_READ,
+        admin_setup=a_redemption,
+    ),
+    Row(
+        "createReward",
+        CREATE_REWARD,
+        no_variables,
+        ADMINS_ONLY,
+        state="{ rewards(first: 5) { edges { node { id } } } }",
+    ),
+    Row(
+        "fulfillRedemption",
+        """mutation ($redemptionId: ID!) { fulfillRedemption(id: $redemptionId) {
+            redemption { id status } errors { code } } }""",
+        no_variables,
+        ADMIN_SETTLES,
+        admin_setup=a_redemption,
+    ),
+    Row(
+        "cancelRedemption",
+        """mutation ($redemptionId: ID!) { cancelRedemption(id: $redemptionId) {
+            redemption { id status } errors { code } } }""",
+        no_variables,
+        ADMIN_SETTLES,
+        admin_setup=a_redemption,
+    ),
+]
+
+MATRIX = USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS + GAMIFICATION_ROWS
 
 CASES = [
     pytest.param(row, role, whose, outcome, id=f"{row.operation}-{role}-{whose}")
@@ -661,6 +866,8 @@ async def test_matrix(
     target = caller if whose == "own" and caller is not None else other
     variables = row.variables(target)
     created = await row.setup(client, target) if row.setup else {}
+    if row.admin_setup:
+        created |= await row.admin_setup(client, target, db)
     variables |= created
     before = await _state_of(client, row.state, variables, target) if row.state else None
 

@@ -1,0 +1,137 @@
+"""L2 and L5: an award exists exactly once per source, however many completions race and
+however often its event is delivered again; and the ledger stays in agreement with the
+balances while database connections are killed under load."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import redis.asyncio as aioredis
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.errors import UserInputError
+from core.ids import from_global_id
+from db.base import utcnow
+from db.models.points import PointBalance, PointEntry
+from db.models.rewards import Redemption, RedemptionStatus, Reward, RewardTier
+from resolvers import tasks
+from resolvers.gamification import rewards
+from tests.accounts import register, viewer_of
+from tests.conftest import requires_postgres
+from tests.gamification_helpers import Factory, complete, new_users
+from tests.study_api import create_task
+from tests.test_leaderboards import viewer
+
+
+async def ledger_of(session_factory: Factory, user_id: uuid.UUID) -> list[tuple[str, int]]:
+    async with session_factory() as session:
+        rows = await session.execute(
+            select(PointEntry.source_kind, PointEntry.amount).where(PointEntry.user_id == user_id)
+        )
+        return [(kind, amount) for kind, amount in rows]
+
+
+async def test_fifty_racing_completions_and_a_redelivery_award_once(
+    client: httpx.AsyncClient, session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    me = await register(client)
+    user_id = from_global_id(me.id)[1]
+    task_id = from_global_id(await create_task(client, me, difficulty="MEDIUM"))[1]
+
+    outcomes = await asyncio.gather(
+        *(tasks.complete_task(session_factory, viewer_of(me), task_id, 45) for _ in range(50)),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(o, tasks.Completion) for o in outcomes) == 1, outcomes
+    assert {o.code for o in outcomes if isinstance(o, UserInputError)} == {"TASK_FINISHED"}
+    # (10 + 5) x 1.5 x 1.01 = 22.725 -> 23
+    assert await ledger_of(session_factory, user_id) == [("TASK", 23)]
+
+    # The completion's event delivered again (a retried job, a replayed message).
+    await complete(session_factory, user_id, utcnow(), minutes=45, task_id=task_id)
+
+    assert await ledger_of(session_factory, user_id) == [("TASK", 23)]
+    async with session_factory() as session:
+        balance = await session.get(PointBalance, user_id)
+    assert balance is not None
+    assert (balance.balance, balance.total, balance.weekly) == (23, 23, 23)
+
+
+@requires_postgres
+async def test_invariants_hold_while_connections_are_killed(
+    db: AsyncEngine, session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    users = await new_users(session_factory, 4)
+    day = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    for user_id in users:
+        for _ in range(3):
+            await complete(session_factory, user_id, day, minutes=240)  # 50 x 1.01 -> 51 each
+    async with session_factory() as session:
+        reward = Reward(name="Sticker", description="", cost=20, stock=25, tier=RewardTier.BRONZE)
+        session.add(reward)
+        await session.commit()
+    stop = asyncio.Event()
+
+    async def kill_connections() -> int:
+        killed = 0
+        while not stop.is_set():
+            async with db.connect() as conn:
+                result = await conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND state <> 'idle'"
+                    )
+                )
+                killed += int(result.scalar() or 0)
+            await asyncio.sleep(0.005)
+        return killed
+
+    failures: list[str] = []
+
+    async def load(user_id: uuid.UUID, n: int) -> None:
+        for i in range(n):
+            try:
+                if i % 2:
+                    await complete(session_factory, user_id, day, minutes=30)
+                else:
+                    await rewards.redeem_reward(
+                        session_factory, redis, viewer(user_id), reward.id, f"k{i}"
+                    )
+            except Exception as failed:  # a killed connection fails its transaction
+                failures.append(type(failed).__name__)
+
+    killer = asyncio.create_task(kill_connections())
+    await asyncio.gather(*(load(user_id, 30) for user_id in users))
+    stop.set()
+    killed = await killer
+    assert killed > 0
+    assert any(name != "UserInputError" for name in failures), failures
+
+    async with session_factory() as session:
+        sums = dict(
+            (
+                await session.execute(
+                    select(PointEntry.user_id, func.sum(PointEntry.amount)).group_by(
+                        PointEntry.user_id
+                    )
+                )
+            ).all()
+        )
+        balances = {b.user_id: b for b in await session.scalars(select(PointBalance))}
+        taken = await session.scalar(
+            select(func.count())
+            .select_from(Redemption)
+            .where(Redemption.status == RedemptionStatus.PENDING)
+        )
+        stock = await session.scalar(select(Reward.stock).where(Reward.id == reward.id))
+        spent = await session.scalar(select(func.coalesce(func.sum(Redemption.cost), 0)))
+    for user_id in users:
+        assert balances[user_id].balance == sums[user_id] >= 0
+    assert stock is not None and stock >= 0
+    assert stock + int(taken or 0) == 25
+    assert int(spent or 0) == 20 * int(taken or 0)
