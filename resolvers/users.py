@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.domain_events import DomainEvent, publish
 from core.errors import NotFoundError, UserInputError
 from core.unit_of_work import UnitOfWork
 from db.models.users import Preferences, Role, User
@@ -175,6 +176,13 @@ def validate_preferences(changes: PreferenceChanges) -> None:
             )
 
 
+@dataclass(frozen=True)
+class AccountDeleted(DomainEvent):
+    """Other domains drop what they keep outside the database (leaderboards in Redis)."""
+
+    user_id: uuid.UUID
+
+
 async def delete_account(
     session_factory: async_sessionmaker[AsyncSession],
     auth: AuthService,
@@ -189,6 +197,7 @@ async def delete_account(
         )
     async with UnitOfWork(session_factory) as uow:
         await UserRepository(uow.session).delete_by_id(signed_in.user_id)
+        await publish(uow, AccountDeleted(signed_in.user_id))
         await uow.commit()
     await auth.deny_token(signed_in)
     return signed_in.user_id

@@ -6,11 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import select
 
 from core.errors import UserInputError
+from core.ids import from_global_id
+from db.base import utcnow
 from db.models.points import PointBalance
 from db.models.users import Role
 from resolvers.access import Viewer
@@ -20,7 +23,9 @@ from resolvers.gamification.leaderboards import (
     board_key,
     leaderboard,
 )
+from tests.accounts import PASSWORD, register, viewer_of
 from tests.gamification_helpers import Factory, complete, new_users
+from tests.study_api import mutate
 
 # Wednesday of ISO week 2026-W48 (which starts on Monday 2026-11-23).
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -158,3 +163,35 @@ async def test_other_scopes_are_refused_until_they_exist(
 
 def _start(period: LeaderboardPeriod) -> date:
     return WEEK if period is LeaderboardPeriod.WEEKLY else date(2026, 11, 1)
+
+
+async def test_a_deleted_account_leaves_every_board(
+    client: httpx.AsyncClient, session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    leaving, staying = await register(client), await register(client)
+    for account in (leaving, staying):
+        await complete(session_factory, from_global_id(account.id)[1], utcnow(), minutes=30)
+    before = await leaderboard(
+        session_factory,
+        redis,
+        viewer_of(staying),
+        LeaderboardPeriod.ALL_TIME,
+        LeaderboardScope.GLOBAL,
+        10,
+    )
+    assert before.participants == 2
+
+    payload = await mutate(
+        client,
+        leaving,
+        "mutation ($p: String!) { deleteAccount(password: $p) { errors { code } } }",
+        p=PASSWORD,
+    )
+    assert payload["errors"] == []
+
+    for period in LeaderboardPeriod:
+        after = await leaderboard(
+            session_factory, redis, viewer_of(staying), period, LeaderboardScope.GLOBAL, 10
+        )
+        assert [s.user_id for s in after.entries] == [from_global_id(staying.id)[1]]
+        assert after.participants == 1

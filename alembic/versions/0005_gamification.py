@@ -172,6 +172,8 @@ def upgrade() -> None:
         sa.Column("week_start", sa.Date(), nullable=False),
         sa.Column("monthly", sa.Integer(), nullable=False),
         sa.Column("month_start", sa.Date(), nullable=False),
+        sa.Column("earned_day", sa.Date(), nullable=True),
+        sa.Column("earned_today", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_point_balances_balance_not_negative")),
         sa.ForeignKeyConstraint(

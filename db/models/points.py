@@ -73,6 +73,10 @@ class PointBalance(Base):
     week_start: Mapped[date]
     monthly: Mapped[int] = mapped_column(default=0)
     month_start: Mapped[date]
+    # Points per source kind on the user's latest day with an award, for the daily caps
+    # (read with the locked row instead of summing the ledger on every award).
+    earned_day: Mapped[date | None] = mapped_column(default=None)
+    earned_today: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -48,14 +48,8 @@ class BadgeRepository(Repository[Badge]):
     async def earn(self, user_id: uuid.UUID, badge_id: uuid.UUID, value: int) -> bool:
         """Records the badge once; False when the user already held it."""
         result = await self.session.execute(
-            insert_or_ignore(
-                self.session,
-                EarnedBadge,
-                user_id=user_id,
-                badge_id=badge_id,
-                value=value,
-                earned_at=utcnow(),
-            ).returning(EarnedBadge.badge_id)
+            insert_or_ignore(self.session, EarnedBadge, "badge_id"),
+            {"user_id": user_id, "badge_id": badge_id, "value": value, "earned_at": utcnow()},
         )
         return result.first() is not None
 

@@ -36,14 +36,8 @@ class LeagueRepository:
 
     async def join(self, user_id: uuid.UUID, week: date, tier: LeagueTier, cohort: int) -> None:
         await self.session.execute(
-            insert_or_ignore(
-                self.session,
-                LeagueMembership,
-                week_start=week,
-                user_id=user_id,
-                tier=tier,
-                cohort=cohort,
-            )
+            insert_or_ignore(self.session, LeagueMembership),
+            {"week_start": week, "user_id": user_id, "tier": tier, "cohort": cohort},
         )
 
     async def standings(
@@ -101,7 +95,7 @@ class LeagueRepository:
 
     async def set_tier(self, user_id: uuid.UUID, tier: LeagueTier) -> None:
         await self.session.execute(
-            insert_or_ignore(self.session, LeaguePlayer, user_id=user_id, tier=tier)
+            insert_or_ignore(self.session, LeaguePlayer), {"user_id": user_id, "tier": tier}
         )
         await self.session.execute(
             update(LeaguePlayer).where(LeaguePlayer.user_id == user_id).values(tier=tier)

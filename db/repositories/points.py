@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ids import new_id
@@ -15,7 +15,25 @@ from db.base import utcnow
 from db.models.points import EntryKind, PointBalance, PointEntry, SourceKind, Streak
 from db.models.users import User
 from db.repositories.base import Page, Repository
-from db.repositories.dialect import insert_or_ignore
+from db.repositories.dialect import insert_or_ignore, insert_or_lock
+
+BALANCE_COLUMNS = (
+    "user_id",
+    "balance",
+    "total",
+    "weekly",
+    "week_start",
+    "monthly",
+    "month_start",
+    "earned_day",
+    "earned_today",
+)
+_BALANCES: Table = PointBalance.__table__  # type: ignore[assignment]
+_SAVE_BALANCE = (
+    update(_BALANCES)
+    .where(_BALANCES.c.user_id == bindparam("new_user_id"))
+    .values({name: bindparam(f"new_{name}") for name in (*BALANCE_COLUMNS[1:], "updated_at")})
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +45,8 @@ class Balance:
     week_start: date
     monthly: int
     month_start: date
+    earned_day: date | None
+    earned_today: dict[str, int]
 
 
 class PointRepository(Repository[PointEntry]):
@@ -35,23 +55,22 @@ class PointRepository(Repository[PointEntry]):
     async def lock_balance(self, user_id: uuid.UUID, week: date, month: date) -> Balance:
         """The user's balance row, created at zero if missing, locked until commit: every
         change of one user's points is serialised on it (SQLite serialises all writers)."""
-        await self.session.execute(
-            insert_or_ignore(
-                self.session,
-                PointBalance,
-                user_id=user_id,
-                week_start=week,
-                month_start=month,
-                balance=0,
-                total=0,
-                weekly=0,
-                monthly=0,
-                updated_at=utcnow(),
-            )
-        )
+        statement = insert_or_lock(self.session, PointBalance, "user_id", *BALANCE_COLUMNS)
         row = (
             await self.session.execute(
-                select(*_balance_columns()).where(PointBalance.user_id == user_id).with_for_update()
+                statement,
+                {
+                    "user_id": user_id,
+                    "week_start": week,
+                    "month_start": month,
+                    "balance": 0,
+                    "total": 0,
+                    "weekly": 0,
+                    "monthly": 0,
+                    "earned_day": None,
+                    "earned_today": {},
+                    "updated_at": utcnow(),
+                },
             )
         ).one()
         return Balance(*row)
@@ -59,25 +78,16 @@ class PointRepository(Repository[PointEntry]):
     async def balance(self, user_id: uuid.UUID) -> Balance | None:
         row = (
             await self.session.execute(
-                select(*_balance_columns()).where(PointBalance.user_id == user_id)
+                select(*(_BALANCES.c[name] for name in BALANCE_COLUMNS)).where(
+                    PointBalance.user_id == user_id
+                )
             )
         ).one_or_none()
         return None if row is None else Balance(*row)
 
     async def save_balance(self, balance: Balance) -> None:
-        await self.session.execute(
-            update(PointBalance)
-            .where(PointBalance.user_id == balance.user_id)
-            .values(
-                balance=balance.balance,
-                total=balance.total,
-                weekly=balance.weekly,
-                week_start=balance.week_start,
-                monthly=balance.monthly,
-                month_start=balance.month_start,
-                updated_at=utcnow(),
-            )
-        )
+        values = {f"new_{name}": getattr(balance, name) for name in BALANCE_COLUMNS}
+        await self.session.execute(_SAVE_BALANCE, values | {"new_updated_at": utcnow()})
 
     async def debit(self, user_id: uuid.UUID, amount: int) -> bool:
         """Takes `amount` from the spendable balance only if it is there, in one statement."""
@@ -95,14 +105,6 @@ class PointRepository(Repository[PointEntry]):
             .where(PointBalance.user_id == user_id)
             .values(balance=PointBalance.balance + amount, updated_at=utcnow())
         )
-
-    async def has_source(self, kind: SourceKind, source_id: uuid.UUID) -> bool:
-        found = await self.session.scalar(
-            select(PointEntry.id).where(
-                PointEntry.source_kind == kind, PointEntry.source_id == source_id
-            )
-        )
-        return found is not None
 
     async def earned_on(self, user_id: uuid.UUID, kind: SourceKind, day: date) -> int:
         """Points a kind of source has already awarded the user on one of their days."""
@@ -127,27 +129,28 @@ class PointRepository(Repository[PointEntry]):
         day: date,
         inputs: dict[str, Any] | None = None,
         at: datetime | None = None,
-    ) -> uuid.UUID:
-        """`at` dates an award to the activity it is for: weekly and monthly sums, the
-        leagues' rollover and the ledger then agree on the period it belongs to."""
-        entry_id = new_id()
+    ) -> uuid.UUID | None:
+        """The entry's id, or None when its source has an entry already (nothing written).
+        `at` dates an award to the activity it is for: weekly and monthly sums, the leagues'
+        rollover and the ledger then agree on the period it belongs to."""
         now = at or utcnow()
-        await self.session.execute(
-            insert(PointEntry).values(
-                id=entry_id,
-                created_at=now,
-                updated_at=now,
-                user_id=user_id,
-                kind=kind,
-                amount=amount,
-                reason=reason,
-                source_kind=source_kind,
-                source_id=source_id,
-                day=day,
-                inputs=inputs,
-            )
+        result = await self.session.execute(
+            insert_or_ignore(self.session, PointEntry, "id"),
+            {
+                "id": new_id(),
+                "created_at": now,
+                "updated_at": now,
+                "user_id": user_id,
+                "kind": kind,
+                "amount": amount,
+                "reason": reason,
+                "source_kind": source_kind,
+                "source_id": source_id,
+                "day": day,
+                "inputs": inputs,
+            },
         )
-        return entry_id
+        return result.scalar()
 
     async def history(
         self, user_id: uuid.UUID, *, first: int, after: str | None
@@ -229,18 +232,6 @@ class StreakRepository:
             )
             self.session.add(found)
         return found
-
-
-def _balance_columns() -> tuple[Any, ...]:
-    return (
-        PointBalance.user_id,
-        PointBalance.balance,
-        PointBalance.total,
-        PointBalance.weekly,
-        PointBalance.week_start,
-        PointBalance.monthly,
-        PointBalance.month_start,
-    )
 
 
 def _midnight(day: date) -> datetime:

@@ -57,18 +57,17 @@ class RedemptionRepository(Repository[Redemption]):
         (a concurrent request with the same key waits here for the first to finish)."""
         now = utcnow()
         result = await self.session.execute(
-            insert_or_ignore(
-                self.session,
-                Redemption,
-                id=new_id(),
-                created_at=now,
-                updated_at=now,
-                user_id=user_id,
-                reward_id=reward_id,
-                cost=cost,
-                status=RedemptionStatus.PENDING,
-                idempotency_key=key,
-            ).returning(Redemption.id)
+            insert_or_ignore(self.session, Redemption, "id"),
+            {
+                "id": new_id(),
+                "created_at": now,
+                "updated_at": now,
+                "user_id": user_id,
+                "reward_id": reward_id,
+                "cost": cost,
+                "status": RedemptionStatus.PENDING,
+                "idempotency_key": key,
+            },
         )
         return result.scalar()
 

@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from core.domain_events import subscribe, unsubscribe
 from resolvers.gamification import activity, runtime
 from resolvers.study_events import FocusSessionCompleted, TaskCompleted
+from resolvers.users import AccountDeleted
 
 _installed: list[aioredis.Redis] = []
 
@@ -22,6 +23,7 @@ def installed(redis: aioredis.Redis) -> Iterator[None]:
     if not _installed:
         subscribe(TaskCompleted, activity.on_task_completed)
         subscribe(FocusSessionCompleted, activity.on_focus_session_completed)
+        subscribe(AccountDeleted, activity.on_account_deleted)
     _installed.append(redis)
     runtime.use_redis(redis)
     try:
@@ -32,3 +34,4 @@ def installed(redis: aioredis.Redis) -> Iterator[None]:
         if not _installed:
             unsubscribe(TaskCompleted, activity.on_task_completed)
             unsubscribe(FocusSessionCompleted, activity.on_focus_session_completed)
+            unsubscribe(AccountDeleted, activity.on_account_deleted)

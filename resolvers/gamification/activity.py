@@ -16,6 +16,7 @@ from db.repositories.focus import FocusSessionRepository
 from db.repositories.tasks import TaskRepository
 from resolvers.focus import focused_seconds, minutes
 from resolvers.gamification.badges import earn_badges
+from resolvers.gamification.leaderboards import forget
 from resolvers.gamification.leagues import join_league
 from resolvers.gamification.notices import announce, user_channel
 from resolvers.gamification.points import Award, AwardRequest, award_points
@@ -23,6 +24,7 @@ from resolvers.gamification.rules import week_start
 from resolvers.gamification.runtime import live_redis
 from resolvers.gamification.streaks import StreakState, record_activity
 from resolvers.study_events import FocusSessionCompleted, TaskCompleted
+from resolvers.users import AccountDeleted
 
 
 async def on_task_completed(uow: UnitOfWork, event: TaskCompleted) -> None:
@@ -107,3 +109,12 @@ async def _follow_up(
             "streakUpdated",
             {"current": after.current, "longest": after.longest, "freezes": after.freezes},
         )
+
+
+async def on_account_deleted(uow: UnitOfWork, event: AccountDeleted) -> None:
+    redis = live_redis()
+
+    async def drop() -> None:
+        await forget(redis, event.user_id)
+
+    uow.after_commit(drop)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -84,18 +85,34 @@ def scores_of(balance: Balance) -> list[tuple[LeaderboardPeriod, date | None, in
     ]
 
 
-async def push_scores(redis: aioredis.Redis, balance: Balance) -> None:
-    """Writes the user's committed points to every board they count on."""
-    member = str(balance.user_id)
+async def forget(redis: aioredis.Redis, user_id: uuid.UUID) -> None:
+    """Takes a deleted account off every board Redis keeps."""
+    member = str(user_id)
+    async for key in redis.scan_iter(match="lb:*", count=500):
+        if not key.endswith(":rebuilt"):
+            await redis.zrem(key, member)
+
+
+def rebuilt_marker(key: str) -> str:
+    return f"{key}:rebuilt"
+
+
+async def push_scores(
+    redis: aioredis.Redis, balance: Balance | None, notices: Sequence[tuple[str, bytes]] = ()
+) -> None:
+    """Writes the user's committed points to every board they count on, and publishes the
+    notices that go with them, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
-        for period, start, points in scores_of(balance):
+        for period, start, points in scores_of(balance) if balance is not None else ():
             if points <= 0:
                 continue
             key = board_key(period, start)
-            pipe.zadd(key, {member: -points}, lt=True)
+            pipe.zadd(key, {str(balance.user_id): -points}, lt=True)  # type: ignore[union-attr]
             keep = KEEP_SECONDS[period]
             if keep is not None:
                 pipe.expire(key, keep)
+        for channel, payload in notices:
+            pipe.publish(channel, payload)
         await pipe.execute()
 
 
@@ -105,7 +122,7 @@ async def ensure_built(
     """The board's key, merged with PostgreSQL first if it was never built or Redis lost it.
     Concurrent rebuilds are harmless: `ZADD LT` of committed points is idempotent."""
     key = board_key(period, start)
-    marker = f"{key}:rebuilt"
+    marker = rebuilt_marker(key)
     if await redis.exists(marker):
         return key
     rows = await points.ranking(period, start)
@@ -139,15 +156,20 @@ async def leaderboard(
             field="scope",
         )
     start = period_start(period, (now or utcnow()).date())
+    key = board_key(period, start)
+    me = str(signed_in.user_id)
     async with session_factory() as session:
         points = PointRepository(session)
-        key = await ensure_built(redis, points, period, start)
-        me = str(signed_in.user_id)
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.zrange(key, 0, first - 1, withscores=True)
-            pipe.zrank(key, me)
-            pipe.zcard(key)
-            top, my_rank, participants = await pipe.execute()
+        for attempt in range(2):
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.exists(rebuilt_marker(key))
+                pipe.zrange(key, 0, first - 1, withscores=True)
+                pipe.zrank(key, me)
+                pipe.zcard(key)
+                built, top, my_rank, participants = await pipe.execute()
+            if built or attempt:
+                break
+            await ensure_built(redis, points, period, start)
         around: list[Any] = []
         if my_rank is not None:
             around = await redis.zrange(

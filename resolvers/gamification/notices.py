@@ -16,10 +16,14 @@ def user_channel(user_id: uuid.UUID) -> str:
     return f"user:{user_id}"
 
 
+def encode(event: str, data: dict[str, Any]) -> bytes:
+    return orjson.dumps({"event": event, "data": data}, default=str)
+
+
 def announce(
     uow: UnitOfWork, redis: aioredis.Redis, channel: str, event: str, data: dict[str, Any]
 ) -> None:
-    payload = orjson.dumps({"event": event, "data": data}, default=str)
+    payload = encode(event, data)
 
     async def send() -> None:
         await redis.publish(channel, payload)

@@ -17,7 +17,7 @@ from db.repositories.base import Page
 from db.repositories.points import Balance, PointRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.gamification.leaderboards import push_scores
-from resolvers.gamification.notices import announce, user_channel
+from resolvers.gamification.notices import encode, user_channel
 from resolvers.gamification.rules import (
     AwardInputs,
     compute_award,
@@ -92,14 +92,18 @@ async def award_points(
     points = PointRepository(uow.session)
     utc_day = request.at.astimezone(UTC).date()
     week, month = week_start(utc_day), month_start(utc_day)
-    # The lock comes first: it serialises this user's awards, so the duplicate check and
-    # the daily cap below cannot race another award of theirs.
+    # The lock comes first: it serialises this user's awards, so the daily cap below cannot
+    # race another award of theirs.
     locked = await points.lock_balance(request.user_id, week, month)
-    if await points.has_source(request.source_kind, request.source_id):
-        return None
-    earned = await points.earned_on(request.user_id, request.source_kind, request.day)
+    kind = request.source_kind
+    if locked.earned_day == request.day:
+        earned = locked.earned_today.get(kind, 0)
+    elif locked.earned_day is None or request.day > locked.earned_day:
+        earned = 0
+    else:  # a late event for an earlier day: that day's sum is in the ledger
+        earned = await points.earned_on(request.user_id, kind, request.day)
     inputs = compute_award(
-        request.source_kind,
+        kind,
         minutes=request.minutes,
         early=request.early,
         difficulty=request.difficulty,
@@ -111,12 +115,14 @@ async def award_points(
         kind=EntryKind.AWARD,
         amount=inputs.awarded,
         reason=request.reason,
-        source_kind=request.source_kind,
+        source_kind=kind,
         source_id=request.source_id,
         day=request.day,
         inputs=inputs.to_json(),
         at=request.at,
     )
+    if entry_id is None:
+        return None  # the source was awarded before: a retry, a redelivery, a double click
     balance = rolled(locked, week, month)
     amount = inputs.awarded
     balance = replace(
@@ -127,17 +133,13 @@ async def award_points(
         weekly=balance.weekly + (amount if balance.week_start == week else 0),
         monthly=balance.monthly + (amount if balance.month_start == month else 0),
     )
+    if locked.earned_day is None or request.day >= locked.earned_day:
+        today = locked.earned_today if locked.earned_day == request.day else {}
+        balance = replace(
+            balance, earned_day=request.day, earned_today={**today, kind: earned + amount}
+        )
     await points.save_balance(balance)
-    if amount > 0:
-
-        async def update_boards() -> None:
-            await push_scores(redis, balance)
-
-        uow.after_commit(update_boards)
-    announce(
-        uow,
-        redis,
-        user_channel(request.user_id),
+    notice = encode(
         "pointsAwarded",
         {
             "entryId": str(entry_id),
@@ -147,6 +149,13 @@ async def award_points(
             "total": balance.total,
         },
     )
+
+    async def update_boards() -> None:
+        await push_scores(
+            redis, balance if amount > 0 else None, [(user_channel(request.user_id), notice)]
+        )
+
+    uow.after_commit(update_boards)
     return Award(entry_id, inputs, balance)
 
 
