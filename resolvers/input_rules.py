@@ -14,25 +14,21 @@ TEXT_MAX = 5000
 PAST_TOLERANCE = timedelta(days=1)
 
 
-def clean_title(value: str, field: str = "title") -> str:
+def clean_title(value: str, field: str = "title", *, most: int = TITLE_MAX) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
         raise UserInputError("A title cannot be empty", code="EMPTY_TITLE", field=field)
-    if len(cleaned) > TITLE_MAX:
-        raise UserInputError(
-            f"Use at most {TITLE_MAX} characters", code="TITLE_TOO_LONG", field=field
-        )
+    if len(cleaned) > most:
+        raise UserInputError(f"Use at most {most} characters", code="TITLE_TOO_LONG", field=field)
     return cleaned
 
 
-def clean_text(value: str | None, field: str) -> str | None:
+def clean_text(value: str | None, field: str, *, most: int = TEXT_MAX) -> str | None:
     if value is None:
         return None
     cleaned = value.strip()
-    if len(cleaned) > TEXT_MAX:
-        raise UserInputError(
-            f"Use at most {TEXT_MAX} characters", code="TEXT_TOO_LONG", field=field
-        )
+    if len(cleaned) > most:
+        raise UserInputError(f"Use at most {most} characters", code="TEXT_TOO_LONG", field=field)
     return cleaned or None
 
 

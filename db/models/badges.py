@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Entity, utcnow
 
+# Column sizes, which input is checked against.
+NAME_MAX = 100
+DESCRIPTION_MAX = 500
+
 
 class BadgeCriterion(enum.StrEnum):
     STREAK_DAYS = "STREAK_DAYS"
@@ -25,8 +29,8 @@ class Badge(Entity):
     __tablename__ = "badges"
 
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX))
     criterion: Mapped[BadgeCriterion] = mapped_column(
         Enum(BadgeCriterion, name="badge_criterion", native_enum=False, length=40), index=True
     )

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Entity
 
+# Column sizes, which input is checked against.
+NAME_MAX = 100
+DESCRIPTION_MAX = 500
+
 
 class RewardTier(enum.StrEnum):
     BRONZE = "BRONZE"
@@ -31,8 +35,8 @@ class Reward(Entity):
         CheckConstraint("stock >= 0", name="stock_not_negative"),
     )
 
-    name: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str] = mapped_column(String(500), default="")
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX), default="")
     cost: Mapped[int]
     stock: Mapped[int]
     tier: Mapped[RewardTier] = mapped_column(

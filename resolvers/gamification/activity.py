@@ -65,12 +65,13 @@ async def on_focus_session_completed(uow: UnitOfWork, event: FocusSessionComplet
             at=event.completed_at,
             day=day,
             streak_days=after.current,
-            minutes=event.focused_seconds // 60,
+            minutes=minutes(event.focused_seconds),
             difficulty=task.difficulty if task is not None else Difficulty.EASY,
         ),
     )
     week = week_start(event.completed_at.astimezone(UTC).date())
     since = datetime.combine(week, time(), tzinfo=UTC)
+    await uow.session.flush()  # the ended session counts in its own week
     sessions = await FocusSessionRepository(uow.session).ended_between(
         event.user_id, since, since + timedelta(days=7)
     )

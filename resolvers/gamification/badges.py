@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import UserInputError
 from core.unit_of_work import UnitOfWork
-from db.models.badges import Badge, BadgeCriterion, EarnedBadge
+from db.models.badges import DESCRIPTION_MAX, NAME_MAX, Badge, BadgeCriterion, EarnedBadge
 from db.models.users import Role
 from db.repositories.badges import BadgeRepository
 from resolvers.access import Viewer, load_visible, require_role, require_viewer
@@ -73,8 +73,8 @@ async def create_badge(
             code="INVALID_THRESHOLD",
             field="threshold",
         )
-    name = clean_title(draft.name, "name")
-    description = clean_text(draft.description, "description") or ""
+    name = clean_title(draft.name, "name", most=NAME_MAX)
+    description = clean_text(draft.description, "description", most=DESCRIPTION_MAX) or ""
     async with UnitOfWork(session_factory) as uow:
         badges = BadgeRepository(uow.session)
         if await badges.by_code(code) is not None:

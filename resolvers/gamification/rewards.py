@@ -15,7 +15,14 @@ from core.errors import UserInputError
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.models.points import EntryKind, SourceKind
-from db.models.rewards import Redemption, RedemptionStatus, Reward, RewardTier
+from db.models.rewards import (
+    DESCRIPTION_MAX,
+    NAME_MAX,
+    Redemption,
+    RedemptionStatus,
+    Reward,
+    RewardTier,
+)
 from db.models.users import Role
 from db.repositories.base import Page
 from db.repositories.points import PointRepository
@@ -50,8 +57,8 @@ async def create_reward(
     session_factory: async_sessionmaker[AsyncSession], viewer: Viewer | None, draft: RewardDraft
 ) -> Reward:
     require_role(viewer, Role.ADMIN)
-    name = clean_title(draft.name, "name")
-    description = clean_text(draft.description, "description") or ""
+    name = clean_title(draft.name, "name", most=NAME_MAX)
+    description = clean_text(draft.description, "description", most=DESCRIPTION_MAX) or ""
     if not 1 <= draft.cost <= MAX_COST:
         raise UserInputError(
             f"The cost must be between 1 and {MAX_COST}", code="INVALID_COST", field="cost"
