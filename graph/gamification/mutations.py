@@ -25,20 +25,24 @@ from resolvers.input_rules import local_id
 
 @strawberry.input(description="A new reward of the catalog.")
 class CreateRewardInput:
-    name: str = strawberry.field(description="Display name, 1 to 200 characters.")
+    name: str = strawberry.field(description="Display name, 1 to 100 characters.")
     cost: int = strawberry.field(description="Points it takes, 1 to 10 000 000.")
     stock: int = strawberry.field(description="How many there are, 0 to 1 000 000.")
     tier: RewardTier = strawberry.field(description="Catalog tier.")
-    description: str | None = strawberry.field(default=None, description="What it is.")
+    description: str | None = strawberry.field(
+        default=None, description="What it is, at most 500 characters."
+    )
 
 
 @strawberry.input(description="A new badge.")
 class CreateBadgeInput:
     code: str = strawberry.field(description="Stable code: capitals, digits and underscores.")
-    name: str = strawberry.field(description="Display name.")
+    name: str = strawberry.field(description="Display name, 1 to 100 characters.")
     criterion: BadgeCriterion = strawberry.field(description="What it measures.")
     threshold: int = strawberry.field(description="The value that earns it, 1 to 1 000 000.")
-    description: str = strawberry.field(default="", description="What it is for.")
+    description: str = strawberry.field(
+        default="", description="What it is for, at most 500 characters."
+    )
 
 
 def _redemption_payload(

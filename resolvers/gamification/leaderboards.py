@@ -23,6 +23,7 @@ from core.errors import UserInputError
 from db.base import utcnow
 from db.repositories.points import Balance, PointRepository
 from resolvers.access import Viewer, require_viewer
+from resolvers.gamification.notices import encode
 from resolvers.gamification.rules import month_start, week_start
 
 # How long a rebuilt board is trusted before it is merged with PostgreSQL again: an update
@@ -93,6 +94,10 @@ async def forget(redis: aioredis.Redis, user_id: uuid.UUID) -> None:
             await redis.zrem(key, member)
 
 
+def board_channel(period: LeaderboardPeriod) -> str:
+    return f"leaderboard:{period}:{LeaderboardScope.GLOBAL}"
+
+
 def rebuilt_marker(key: str) -> str:
     return f"{key}:rebuilt"
 
@@ -100,17 +105,21 @@ def rebuilt_marker(key: str) -> str:
 async def push_scores(
     redis: aioredis.Redis, balance: Balance | None, notices: Sequence[tuple[str, bytes]] = ()
 ) -> None:
-    """Writes the user's committed points to every board they count on, and publishes the
-    notices that go with them, in one round trip."""
+    """Writes the user's committed points to every board they count on and announces them,
+    with the notices that go along, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
-        for period, start, points in scores_of(balance) if balance is not None else ():
-            if points <= 0:
-                continue
-            key = board_key(period, start)
-            pipe.zadd(key, {str(balance.user_id): -points}, lt=True)  # type: ignore[union-attr]
-            keep = KEEP_SECONDS[period]
-            if keep is not None:
-                pipe.expire(key, keep)
+        if balance is not None:
+            member = str(balance.user_id)
+            for period, start, points in scores_of(balance):
+                if points <= 0:
+                    continue
+                key = board_key(period, start)
+                pipe.zadd(key, {member: -points}, lt=True)
+                keep = KEEP_SECONDS[period]
+                if keep is not None:
+                    pipe.expire(key, keep)
+                update = {"userId": member, "points": points, "periodStart": start}
+                pipe.publish(board_channel(period), encode("leaderboardUpdated", update))
         for channel, payload in notices:
             pipe.publish(channel, payload)
         await pipe.execute()

@@ -162,6 +162,9 @@ async def _replay(points: PointRepository, earlier: Redemption, reward_id: uuid.
             field="idempotencyKey",
         )
     balance = await points.balance(earlier.user_id)
+    # The unit of work ends without a commit (nothing changed); its rollback would expire
+    # the redemption the answer carries.
+    points.session.expunge(earlier)
     return Redeemed(earlier, balance.balance if balance else 0, replayed=True)
 
 

@@ -1,0 +1,103 @@
+"""What gamification announces goes out only after the commit that made it true."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+import redis.asyncio as aioredis
+
+from core.domain_events import subscribe, unsubscribe
+from core.unit_of_work import UnitOfWork
+from db.models.badges import Badge, BadgeCriterion
+from resolvers.study_events import TaskCompleted
+from tests.gamification_helpers import Factory, complete, new_users
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+async def heard(
+    pubsub: aioredis.client.PubSub, wait: float = 0.5
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every message that arrives within `wait` seconds."""
+    messages = []
+    deadline = asyncio.get_running_loop().time() + wait
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+        if message is not None:
+            messages.append((message["channel"], orjson.loads(message["data"])))
+    return messages
+
+
+@pytest.fixture
+async def listener(redis: aioredis.Redis) -> AsyncIterator[aioredis.client.PubSub]:
+    pubsub = redis.pubsub()
+    await pubsub.psubscribe("user:*", "leaderboard:*")
+    await pubsub.get_message(timeout=1)  # the subscription confirmations
+    await pubsub.get_message(timeout=1)
+    yield pubsub
+    await pubsub.aclose()
+
+
+async def test_a_completion_announces_points_streak_badge_and_boards(
+    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+) -> None:
+    (user_id,) = await new_users(session_factory, 1)
+    async with session_factory() as session:
+        session.add(
+            Badge(
+                code="FIRST",
+                name="First",
+                description="",
+                criterion=BadgeCriterion.STREAK_DAYS,
+                threshold=1,
+            )
+        )
+        await session.commit()
+
+    await complete(session_factory, user_id, NOW, minutes=60)
+
+    messages = await heard(listener)
+    mine = f"user:{user_id}"
+    events = sorted((channel, body["event"]) for channel, body in messages)
+    assert events == [
+        ("leaderboard:ALL_TIME:GLOBAL", "leaderboardUpdated"),
+        ("leaderboard:MONTHLY:GLOBAL", "leaderboardUpdated"),
+        ("leaderboard:WEEKLY:GLOBAL", "leaderboardUpdated"),
+        (mine, "badgeEarned"),
+        (mine, "pointsAwarded"),
+        (mine, "streakUpdated"),
+    ]
+    bodies = {(channel, body["event"]): body["data"] for channel, body in messages}
+    assert bodies[(mine, "pointsAwarded")]["amount"] == 20
+    assert bodies[(mine, "streakUpdated")] == {"current": 1, "longest": 1, "freezes": 0}
+    assert bodies[(mine, "badgeEarned")]["code"] == "FIRST"
+    assert bodies[("leaderboard:WEEKLY:GLOBAL", "leaderboardUpdated")] == {
+        "userId": str(user_id),
+        "points": 20,
+        "periodStart": "2026-11-23",
+    }
+
+
+async def test_a_rolled_back_completion_announces_nothing(
+    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+) -> None:
+    (user_id,) = await new_users(session_factory, 1)
+
+    async def refuse(_uow: UnitOfWork, _event: TaskCompleted) -> None:
+        raise RuntimeError("a later handler fails")
+
+    subscribe(TaskCompleted, refuse)  # runs after gamification's handler
+    try:
+        with pytest.raises(RuntimeError):
+            await complete(session_factory, user_id, NOW, minutes=60, task_id=uuid.uuid4())
+    finally:
+        unsubscribe(TaskCompleted, refuse)
+
+    assert await heard(listener) == []
+    assert await redis.zcard("lb:ALL_TIME") == 0
