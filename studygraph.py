@@ -80,6 +80,26 @@ def migrate(settings: Settings, revision: str) -> None:
     log.info("database migrated", extra={"revision": revision})
 
 
+def rebuild_points(settings: Settings) -> None:
+    from core.redis import create_redis
+    from db.engine import create_engine, create_session_factory
+    from resolvers.gamification.leaderboards import drop_boards
+    from resolvers.gamification.points import rebuild_balances
+
+    async def run() -> int:
+        engine = create_engine(settings, role="worker")
+        redis = create_redis(settings)
+        try:
+            rebuilt = await rebuild_balances(create_session_factory(engine))
+            await drop_boards(redis)
+            return rebuilt
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    log.info("point balances rebuilt from the ledger", extra={"balances": asyncio.run(run())})
+
+
 def export_schema(output: Path | None) -> None:
     from graph.schema import schema_sdl
 
@@ -100,6 +120,9 @@ def parser() -> argparse.ArgumentParser:
     worker_cmd.add_argument("--processes", type=int, default=2)
     worker_cmd.add_argument("--threads", type=int, default=4)
     commands.add_parser("scheduler", help="enqueue periodic jobs")
+    commands.add_parser(
+        "rebuild-points", help="recompute point balances from the ledger, then leaderboards"
+    )
     migrate_cmd = commands.add_parser("migrate", help="upgrade the database schema")
     migrate_cmd.add_argument("revision", nargs="?", default="head")
     export_cmd = commands.add_parser("export-schema", help="print the GraphQL SDL")
@@ -125,6 +148,8 @@ def main(argv: list[str] | None = None) -> None:
         scheduler(settings)
     elif args.command == "migrate":
         migrate(settings, args.revision)
+    elif args.command == "rebuild-points":
+        rebuild_points(settings)
 
 
 if __name__ == "__main__":

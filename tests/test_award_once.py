@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
 import redis.asyncio as aioredis
@@ -20,6 +20,7 @@ from db.models.points import PointBalance, PointEntry
 from db.models.rewards import Redemption, RedemptionStatus, Reward, RewardTier
 from resolvers import tasks
 from resolvers.gamification import rewards
+from resolvers.gamification.points import rebuild_balances
 from tests.accounts import register, viewer_of
 from tests.conftest import requires_postgres
 from tests.gamification_helpers import Factory, complete, new_users
@@ -135,3 +136,49 @@ async def test_invariants_hold_while_connections_are_killed(
     assert stock is not None and stock >= 0
     assert stock + int(taken or 0) == 25
     assert int(spent or 0) == 20 * int(taken or 0)
+
+
+async def test_balances_rebuilt_from_the_ledger(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    users = await new_users(session_factory, 3)
+    monday, friday = datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 27, 9, tzinfo=UTC)
+    last_week = datetime(2026, 11, 18, 9, tzinfo=UTC)
+    await complete(session_factory, users[0], last_week, minutes=60)  # 20
+    await complete(session_factory, users[0], monday, minutes=60)  # 20 x 1.01 -> 20
+    await complete(session_factory, users[1], friday, minutes=120)  # 30 x 1.01 -> 30
+    async with session_factory() as session:
+        before = {b.user_id: _sums(b) for b in await session.scalars(select(PointBalance))}
+        # Damage: a lost update, an invented one, and a user whose row is gone.
+        rows = {b.user_id: b for b in await session.scalars(select(PointBalance))}
+        rows[users[0]].balance, rows[users[0]].weekly = 5, 999
+        rows[users[1]].total = 0
+        await session.delete(rows[users[1]])
+        await session.commit()
+
+    rebuilt = await rebuild_balances(session_factory, now=friday)
+
+    assert rebuilt == 2  # users[2] never had points
+    async with session_factory() as session:
+        after = {b.user_id: _sums(b) for b in await session.scalars(select(PointBalance))}
+    assert (
+        after
+        == before
+        == {
+            users[0]: (40, 40, 20, 40),
+            users[1]: (30, 30, 30, 30),
+        }
+    )
+    # The cap of the day is read from the ledger again: the day's earlier award counts.
+    async with session_factory() as session:
+        row = await session.get(PointBalance, users[1])
+        assert row is not None and (row.earned_day, row.earned_today) == (None, {})
+    await complete(session_factory, users[1], friday, minutes=24 * 60)  # 250 x 1.01 -> 253
+    async with session_factory() as session:
+        row = await session.get(PointBalance, users[1])
+        assert row is not None
+        assert (row.earned_day, row.earned_today) == (date(2026, 11, 27), {"TASK": 30 + 253})
+
+
+def _sums(balance: PointBalance) -> tuple[int, int, int, int]:
+    return (balance.balance, balance.total, balance.weekly, balance.monthly)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
@@ -28,6 +28,7 @@ BALANCE_COLUMNS = (
     "earned_day",
     "earned_today",
 )
+_WEEK = timedelta(days=7)
 _BALANCES: Table = PointBalance.__table__  # type: ignore[assignment]
 _SAVE_BALANCE = (
     update(_BALANCES)
@@ -106,17 +107,6 @@ class PointRepository(Repository[PointEntry]):
             .values(balance=PointBalance.balance + amount, updated_at=utcnow())
         )
 
-    async def earned_on(self, user_id: uuid.UUID, kind: SourceKind, day: date) -> int:
-        """Points a kind of source has already awarded the user on one of their days."""
-        earned = await self.session.scalar(
-            select(func.coalesce(func.sum(PointEntry.amount), 0)).where(
-                PointEntry.user_id == user_id,
-                PointEntry.source_kind == kind,
-                PointEntry.day == day,
-            )
-        )
-        return int(earned or 0)
-
     async def add_entry(
         self,
         *,
@@ -162,16 +152,81 @@ class PointRepository(Repository[PointEntry]):
             order_by=[PointEntry.id],
         )
 
-    async def ledger_sums(self) -> dict[uuid.UUID, tuple[int, int]]:
-        """Per user: (sum of every entry, sum of awards), to check balances against."""
+    async def holders(self) -> list[uuid.UUID]:
+        """Every user with a ledger entry or a balance row, for rebuilding balances."""
+        with_entries = select(PointEntry.user_id).distinct()
+        with_balance = select(PointBalance.user_id)
+        rows = await self.session.scalars(with_entries.union(with_balance))
+        return sorted(rows)
+
+    async def lock_many(self, user_ids: list[uuid.UUID], week: date, month: date) -> None:
+        """The balance rows of `user_ids`, created at zero where missing, locked until commit."""
+        now = utcnow()
+        await self.session.execute(
+            insert_or_ignore(self.session, PointBalance),
+            [
+                {
+                    "user_id": user_id,
+                    "week_start": week,
+                    "month_start": month,
+                    "balance": 0,
+                    "total": 0,
+                    "weekly": 0,
+                    "monthly": 0,
+                    "earned_day": None,
+                    "earned_today": {},
+                    "updated_at": now,
+                }
+                for user_id in user_ids
+            ],
+        )
+        await self.session.execute(
+            select(PointBalance.user_id).where(PointBalance.user_id.in_(user_ids)).with_for_update()
+        )
+
+    async def ledger_sums(
+        self, user_ids: list[uuid.UUID], week: date, month: date, next_month: date
+    ) -> dict[uuid.UUID, tuple[int, int, int, int]]:
+        """Per user, from the ledger alone: (balance, total, this week's and this month's
+        awards), the periods in UTC as the balances keep them."""
+        award = PointEntry.kind == EntryKind.AWARD
+        week_end = week + _WEEK
         rows = await self.session.execute(
             select(
                 PointEntry.user_id,
                 func.sum(PointEntry.amount),
-                func.sum(PointEntry.amount).filter(PointEntry.kind == EntryKind.AWARD),
-            ).group_by(PointEntry.user_id)
+                func.sum(PointEntry.amount).filter(award),
+                func.sum(PointEntry.amount).filter(
+                    award,
+                    PointEntry.created_at >= _midnight(week),
+                    PointEntry.created_at < _midnight(week_end),
+                ),
+                func.sum(PointEntry.amount).filter(
+                    award,
+                    PointEntry.created_at >= _midnight(month),
+                    PointEntry.created_at < _midnight(next_month),
+                ),
+            )
+            .where(PointEntry.user_id.in_(user_ids))
+            .group_by(PointEntry.user_id)
         )
-        return {user_id: (int(all_ or 0), int(awards or 0)) for user_id, all_, awards in rows}
+        return {
+            user_id: (int(every or 0), int(total or 0), int(weekly or 0), int(monthly or 0))
+            for user_id, every, total, weekly, monthly in rows
+        }
+
+    async def earned_by_kind(self, user_id: uuid.UUID, day: date) -> dict[str, int]:
+        """Awards per source kind on one of the user's days."""
+        rows = await self.session.execute(
+            select(PointEntry.source_kind, func.sum(PointEntry.amount))
+            .where(
+                PointEntry.user_id == user_id,
+                PointEntry.kind == EntryKind.AWARD,
+                PointEntry.day == day,
+            )
+            .group_by(PointEntry.source_kind)
+        )
+        return {str(kind): int(points or 0) for kind, points in rows}
 
     async def awarded_between(
         self, user_ids: list[uuid.UUID], start: date, end: date

@@ -94,6 +94,12 @@ async def forget(redis: aioredis.Redis, user_id: uuid.UUID) -> None:
             await redis.zrem(key, member)
 
 
+async def drop_boards(redis: aioredis.Redis) -> None:
+    """Forgets every board; the next read of each rebuilds it from PostgreSQL."""
+    async for key in redis.scan_iter(match="lb:*", count=500):
+        await redis.delete(key)
+
+
 def board_channel(period: LeaderboardPeriod) -> str:
     return f"leaderboard:{period}:{LeaderboardScope.GLOBAL}"
 

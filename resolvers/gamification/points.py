@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -97,11 +97,12 @@ async def award_points(
     locked = await points.lock_balance(request.user_id, week, month)
     kind = request.source_kind
     if locked.earned_day == request.day:
-        earned = locked.earned_today.get(kind, 0)
-    elif locked.earned_day is None or request.day > locked.earned_day:
-        earned = 0
-    else:  # a late event for an earlier day: that day's sum is in the ledger
-        earned = await points.earned_on(request.user_id, kind, request.day)
+        today = locked.earned_today
+    elif locked.earned_day is not None and request.day > locked.earned_day:
+        today = {}  # the user's first award of a new day
+    else:  # a new or rebuilt balance, or a late event for an earlier day: ask the ledger
+        today = await points.earned_by_kind(request.user_id, request.day)
+    earned = today.get(kind, 0)
     inputs = compute_award(
         kind,
         minutes=request.minutes,
@@ -134,7 +135,6 @@ async def award_points(
         monthly=balance.monthly + (amount if balance.month_start == month else 0),
     )
     if locked.earned_day is None or request.day >= locked.earned_day:
-        today = locked.earned_today if locked.earned_day == request.day else {}
         balance = replace(
             balance, earned_day=request.day, earned_today={**today, kind: earned + amount}
         )
@@ -184,3 +184,32 @@ async def point_history(
     signed_in = require_viewer(viewer)
     async with session_factory() as session:
         return await PointRepository(session).history(signed_in.user_id, first=first, after=after)
+
+
+async def rebuild_balances(
+    session_factory: async_sessionmaker[AsyncSession],
+    now: datetime | None = None,
+    batch: int = 500,
+) -> int:
+    """Recomputes every balance from the ledger (the truth), a batch of users per
+    transaction with their rows locked, so awards arriving meanwhile wait and then apply on
+    top. Returns how many balances it rewrote. Leaderboards built from the old balances
+    must be dropped afterwards (`leaderboards.drop_boards`): they never lower a score."""
+    day = (now or utcnow()).astimezone(UTC).date()
+    week, month = week_start(day), month_start(day)
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    async with session_factory() as session:
+        holders = await PointRepository(session).holders()
+    for i in range(0, len(holders), batch):
+        user_ids = holders[i : i + batch]
+        async with UnitOfWork(session_factory) as uow:
+            points = PointRepository(uow.session)
+            await points.lock_many(user_ids, week, month)
+            sums = await points.ledger_sums(user_ids, week, month, next_month)
+            for user_id in user_ids:
+                spendable, total, weekly, monthly = sums.get(user_id, (0, 0, 0, 0))
+                await points.save_balance(
+                    Balance(user_id, spendable, total, weekly, week, monthly, month, None, {})
+                )
+            await uow.commit()
+    return len(holders)
