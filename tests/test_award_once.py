@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import redis.asyncio as aioredis
@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.errors import UserInputError
 from core.ids import from_global_id
 from db.base import utcnow
-from db.models.points import PointBalance, PointEntry
+from db.models.points import PointBalance, PointEntry, Streak
 from db.models.rewards import Redemption, RedemptionStatus, Reward, RewardTier
 from resolvers import tasks
 from resolvers.gamification import rewards
 from resolvers.gamification.points import rebuild_balances
 from tests.accounts import register, viewer_of
 from tests.conftest import requires_postgres
+from tests.focus_helpers import run_session
 from tests.gamification_helpers import Factory, complete, new_users
 from tests.study_api import create_task
 from tests.test_leaderboards import viewer
@@ -182,3 +183,49 @@ async def test_balances_rebuilt_from_the_ledger(
 
 def _sums(balance: PointBalance) -> tuple[int, int, int, int]:
     return (balance.balance, balance.total, balance.weekly, balance.monthly)
+
+
+async def test_a_new_users_simultaneous_activities_both_count(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    (user_id,) = await new_users(session_factory, 1)
+    monday = datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+    # Both find no streak row yet; both must still commit (one waits for the other's row).
+    await asyncio.gather(
+        complete(session_factory, user_id, monday, minutes=30),
+        complete(session_factory, user_id, monday + timedelta(minutes=1), minutes=60),
+    )
+
+    async with session_factory() as session:
+        streak = await session.get(Streak, user_id)
+        amounts = sorted(
+            await session.scalars(select(PointEntry.amount).where(PointEntry.user_id == user_id))
+        )
+        balance = await session.get(PointBalance, user_id)
+    assert amounts == [15, 20]  # 15 x 1.01 and 20 x 1.01, rounded
+    assert streak is not None
+    assert (streak.current, streak.longest, streak.active_days) == (1, 1, 1)
+    assert balance is not None and balance.balance == 35
+
+
+async def test_focused_minutes_are_not_paid_twice(
+    client: httpx.AsyncClient, session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    me = await register(client)
+    task_id = from_global_id(await create_task(client, me, estimatedMinutes=90))[1]
+    start = datetime.now(UTC) - timedelta(hours=2)
+    await run_session(session_factory, viewer_of(me), start, end_after=60, task_id=task_id)
+
+    await tasks.complete_task(session_factory, viewer_of(me), task_id, None)
+
+    async with session_factory() as session:
+        rows = await session.execute(
+            select(PointEntry.source_kind, PointEntry.amount, PointEntry.inputs)
+            .where(PointEntry.user_id == from_global_id(me.id)[1])
+            .order_by(PointEntry.id)
+        )
+        awards = [(kind, amount, inputs["minutes"]) for kind, amount, inputs in rows]
+    # (10 + 10) x 1.5 x 1.01 = 30.3 for the hour of focus; the task took that same hour
+    # (its minutes come from the session), so it earns the base alone: 10 x 1.5 x 1.01.
+    assert awards == [("FOCUS_SESSION", 30, 60), ("TASK", 15, 0)]

@@ -120,3 +120,23 @@ async def test_bronze_is_never_demoted_and_nobody_without_points_is_promoted(
         (2, LeagueOutcome.PROMOTED),
         *[(rank, LeagueOutcome.STAYED) for rank in range(3, 7)],
     ]
+
+
+async def test_points_before_the_rollover_move_to_the_new_tier_with_it(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    users = await new_users(session_factory, 3)
+    for i, user_id in enumerate(users):
+        await complete(session_factory, user_id, MIDWEEK, minutes=30 * i)
+    early_monday = datetime(2026, 11, 30, 0, 10, tzinfo=UTC)
+    # users[2] leads (promoted); they earn again at 00:10, before the hourly rollover ran.
+    await complete(session_factory, users[2], early_monday)
+    assert (await memberships(session_factory, MONDAY + timedelta(days=7)))[users[2]].tier is (
+        LeagueTier.BRONZE
+    )
+
+    await roll_over(session_factory, now=early_monday + timedelta(minutes=50))
+
+    following = await memberships(session_factory, MONDAY + timedelta(days=7))
+    assert (following[users[2]].tier, following[users[2]].cohort) == (LeagueTier.SILVER, 1)
+    assert (await tiers(session_factory))[users[2]] is LeagueTier.SILVER

@@ -123,6 +123,7 @@ class ModelRedemption:
     reward: int
     cost: int
     key: str
+    balance_after: int
     status: RedemptionStatus = RedemptionStatus.PENDING
 
 
@@ -257,10 +258,10 @@ class Ledger:
         earlier = model.keys.get((step.user, key))
         if earlier is not None:
             expected_error = None if earlier.reward == step.reward else "IDEMPOTENCY_KEY_REUSED"
-        elif model.stock[step.reward] == 0:
-            expected_error = "OUT_OF_STOCK"
         elif model.balance[step.user] < cost:
             expected_error = "INSUFFICIENT_POINTS"
+        elif model.stock[step.reward] == 0:
+            expected_error = "OUT_OF_STOCK"
         else:
             expected_error = None
         try:
@@ -279,14 +280,17 @@ class Ledger:
             assert done.replayed
             assert done.redemption.id == earlier.id
             assert done.redemption.status == earlier.status
+            assert done.balance == earlier.balance_after  # the first answer's balance
         else:
             assert not done.replayed
-            made = ModelRedemption(done.redemption.id, step.user, step.reward, cost, key)
-            model.redemptions.append(made)
-            model.keys[step.user, key] = made
             model.stock[step.reward] -= 1
             model.balance[step.user] -= cost
-        assert done.balance == model.balance[step.user]
+            made = ModelRedemption(
+                done.redemption.id, step.user, step.reward, cost, key, model.balance[step.user]
+            )
+            model.redemptions.append(made)
+            model.keys[step.user, key] = made
+            assert done.balance == model.balance[step.user]
 
     async def settle(self, step: Settle) -> None:
         model = self.model
@@ -301,7 +305,9 @@ class Ledger:
                     self.session_factory, self.redis, ADMIN, target_id
                 )
             else:
-                settled = await rewards.fulfill_redemption(self.session_factory, ADMIN, target_id)
+                settled = await rewards.fulfill_redemption(
+                    self.session_factory, self.redis, ADMIN, target_id
+                )
         except UserInputError as error:
             if target is None:
                 assert error.code == "NOT_FOUND"

@@ -265,9 +265,9 @@ async def test_parallel_redemptions_stop_exactly_where_stock_or_balance_ends(
     succeeded = [o for o in outcomes if isinstance(o, rewards.Redeemed)]
     failed = [o for o in outcomes if isinstance(o, UserInputError)]
     assert (len(succeeded), len(failed)) == (expected, REQUESTS - expected), outcomes
-    # Redemptions take the reward's row in turn: once the stock is gone every later one is
-    # OUT_OF_STOCK; while stock remains, a refusal can only be the balance's.
-    code = "OUT_OF_STOCK" if expected == stock else "INSUFFICIENT_POINTS"
+    # Redemptions debit the balance first, in turn: once it no longer covers the cost every
+    # later one is INSUFFICIENT_POINTS; while it does, a refusal can only be the stock's.
+    code = "INSUFFICIENT_POINTS" if balance // cost == expected else "OUT_OF_STOCK"
     assert [(e.code, e.field) for e in failed] == [(code, "rewardId")] * len(failed)
     assert not any(s.replayed for s in succeeded)
     # Each success saw its own debit on top of the ones before it.
@@ -521,7 +521,8 @@ async def test_the_key_of_a_cancelled_redemption_replays_it(
     cancelled = await books(session_factory, user_id, reward.id)
 
     # A late retry of the request answers with the (now cancelled) first redemption and
-    # spends nothing: the key names that one request, whatever became of it.
+    # the balance of the first answer, and spends nothing: the key names that one request,
+    # whatever became of it.
     replayed = await redeem(client, me, reward, "order-1")
     assert replayed == {
         "redemption": {
@@ -531,7 +532,7 @@ async def test_the_key_of_a_cancelled_redemption_replays_it(
             "idempotencyKey": "order-1",
             "reward": {"id": to_global_id("Reward", reward.id), "stock": 3},
         },
-        "balance": 310,
+        "balance": 270,
         "replayed": True,
         "errors": [],
     }
@@ -725,3 +726,16 @@ async def test_my_redemptions_lists_only_my_own(
         client, "query ($id: ID!) { node(id: $id) { id } }", {"id": theirs}, account=me
     )
     assert [e["extensions"]["code"] for e in peek["errors"]] == ["FORBIDDEN"]
+
+
+async def test_malformed_redemption_ids_are_payload_errors(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    admin = await an_admin(client, db)
+    for mutation in (FULFILL, CANCEL):
+        for bad in ("not-an-id", to_global_id("Reward", uuid.uuid4())):
+            payload = await mutate(client, admin, mutation, id=bad)
+            assert payload == {
+                "redemption": None,
+                "errors": [{"code": "NOT_FOUND", "field": "id"}],
+            }, (mutation, bad)

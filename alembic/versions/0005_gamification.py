@@ -259,6 +259,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("idempotency_key", sa.String(length=100), nullable=False),
+        sa.Column("balance_after", sa.Integer(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

@@ -63,3 +63,6 @@ class Redemption(Entity):
         default=RedemptionStatus.PENDING,
     )
     idempotency_key: Mapped[str] = mapped_column(String(100))
+    # The spendable balance right after the redemption: part of the answer a repeated key
+    # replays.
+    balance_after: Mapped[int]

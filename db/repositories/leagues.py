@@ -93,6 +93,13 @@ class LeagueRepository:
             .values(points=points, rank=rank, outcome=outcome)
         )
 
+    async def move(self, week: date, user_id: uuid.UUID, tier: LeagueTier, cohort: int) -> None:
+        await self.session.execute(
+            update(LeagueMembership)
+            .where(LeagueMembership.week_start == week, LeagueMembership.user_id == user_id)
+            .values(tier=tier, cohort=cohort)
+        )
+
     async def set_tier(self, user_id: uuid.UUID, tier: LeagueTier) -> None:
         await self.session.execute(
             insert_or_ignore(self.session, LeaguePlayer), {"user_id": user_id, "tier": tier}

@@ -90,15 +90,16 @@ class PointRepository(Repository[PointEntry]):
         values = {f"new_{name}": getattr(balance, name) for name in BALANCE_COLUMNS}
         await self.session.execute(_SAVE_BALANCE, values | {"new_updated_at": utcnow()})
 
-    async def debit(self, user_id: uuid.UUID, amount: int) -> bool:
-        """Takes `amount` from the spendable balance only if it is there, in one statement."""
+    async def debit(self, user_id: uuid.UUID, amount: int) -> int | None:
+        """Takes `amount` from the spendable balance only if it is there, in one statement;
+        the balance left, or None when it did not cover the amount."""
         result = await self.session.execute(
             update(PointBalance)
             .where(PointBalance.user_id == user_id, PointBalance.balance >= amount)
             .values(balance=PointBalance.balance - amount, updated_at=utcnow())
-            .returning(PointBalance.user_id)
+            .returning(PointBalance.balance)
         )
-        return result.first() is not None
+        return result.scalar()
 
     async def credit(self, user_id: uuid.UUID, amount: int) -> None:
         await self.session.execute(
@@ -274,19 +275,28 @@ class StreakRepository:
     async def get(self, user_id: uuid.UUID) -> Streak | None:
         return await self.session.get(Streak, user_id)
 
-    async def get_or_create(self, user_id: uuid.UUID) -> Streak:
-        found = await self.session.get(Streak, user_id)
-        if found is None:
-            found = Streak(
-                user_id=user_id,
-                current=0,
-                longest=0,
-                freezes=0,
-                active_days=0,
-                last_active_day=None,
-            )
-            self.session.add(found)
-        return found
+    async def lock(self, user_id: uuid.UUID) -> Streak:
+        """The user's streak, created empty if missing, locked until commit: two activities
+        of one user at once count one after the other."""
+        await self.session.execute(
+            insert_or_ignore(self.session, Streak),
+            {
+                "user_id": user_id,
+                "current": 0,
+                "longest": 0,
+                "freezes": 0,
+                "active_days": 0,
+                "last_active_day": None,
+                "updated_at": utcnow(),
+            },
+        )
+        found = await self.session.scalars(
+            select(Streak)
+            .where(Streak.user_id == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return found.one()
 
 
 def _midnight(day: date) -> datetime:

@@ -51,7 +51,7 @@ class RedemptionRepository(Repository[Redemption]):
         )
 
     async def claim(
-        self, user_id: uuid.UUID, key: str, reward_id: uuid.UUID, cost: int
+        self, user_id: uuid.UUID, key: str, reward_id: uuid.UUID, cost: int, balance_after: int
     ) -> uuid.UUID | None:
         """Inserts the redemption under its idempotency key; None when the key is taken
         (a concurrent request with the same key waits here for the first to finish)."""
@@ -67,6 +67,7 @@ class RedemptionRepository(Repository[Redemption]):
                 "cost": cost,
                 "status": RedemptionStatus.PENDING,
                 "idempotency_key": key,
+                "balance_after": balance_after,
             },
         )
         return result.scalar()

@@ -16,7 +16,9 @@ strawberry.enum(
 strawberry.enum(
     badges.BadgeCriterion,
     name="BadgeCriterion",
-    description="What a badge measures; it is earned when the measure reaches its threshold.",
+    description="What a badge measures; it is earned when the measure reaches its threshold. "
+    "CHALLENGES_WON and PERFECT_ASSESSMENTS are refused (UNSUPPORTED_CRITERION) until "
+    "challenges and assessments exist.",
 )
 strawberry.enum(rewards.RewardTier, name="RewardTier", description="The catalog tier of a reward.")
 strawberry.enum(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from db.models import badges as badge_models
@@ -63,7 +65,15 @@ class GamificationMutation:
         permission_classes=[IsAuthenticated],
     )
     async def redeem_reward(
-        self, info: strawberry.Info[Context, None], reward_id: strawberry.ID, idempotency_key: str
+        self,
+        info: strawberry.Info[Context, None],
+        reward_id: strawberry.ID,
+        idempotency_key: Annotated[
+            str,
+            strawberry.argument(
+                description="Any string of 1 to 100 characters the client keeps for this purchase."
+            ),
+        ],
     ) -> RedeemRewardPayload:
         async def redeem() -> rewards.Redeemed:
             return await rewards.redeem_reward(
@@ -112,12 +122,15 @@ class GamificationMutation:
     async def fulfill_redemption(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> RedemptionPayload:
-        found, errors = await user_errors(
-            rewards.fulfill_redemption(
-                info.context.session_factory, info.context.viewer, local_id(id, "Redemption", "id")
+        async def fulfil() -> models.Redemption:
+            return await rewards.fulfill_redemption(
+                info.context.session_factory,
+                info.context.redis,
+                info.context.viewer,
+                local_id(id, "Redemption", "id"),
             )
-        )
-        return _redemption_payload(found, errors)
+
+        return _redemption_payload(*await user_errors(fulfil()))
 
     @strawberry.mutation(
         description="Cancels a pending redemption (admins): the points go back to the user as a "
@@ -127,15 +140,15 @@ class GamificationMutation:
     async def cancel_redemption(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> RedemptionPayload:
-        found, errors = await user_errors(
-            rewards.cancel_redemption(
+        async def cancel() -> models.Redemption:
+            return await rewards.cancel_redemption(
                 info.context.session_factory,
                 info.context.redis,
                 info.context.viewer,
                 local_id(id, "Redemption", "id"),
             )
-        )
-        return _redemption_payload(found, errors)
+
+        return _redemption_payload(*await user_errors(cancel()))
 
     @strawberry.mutation(
         description="Adds a badge (admins). Users earn it on their next event that moves its "

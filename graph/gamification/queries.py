@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 
@@ -101,7 +102,12 @@ class GamificationQuery:
         info: strawberry.Info[Context, None],
         period: LeaderboardPeriod,
         scope: LeaderboardScope = LeaderboardScope.GLOBAL,
-        scope_id: strawberry.ID | None = None,
+        scope_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The friend list's owner, group or challenge of a non-GLOBAL scope."
+            ),
+        ] = None,
         first: int = 10,
     ) -> Leaderboard:
         board = await leaderboards.leaderboard(

@@ -72,7 +72,10 @@ class RedeemRewardPayload:
     redemption: Redemption | None = strawberry.field(
         description="The redemption, if it went through."
     )
-    balance: int | None = strawberry.field(description="My spendable points afterwards.")
+    balance: int | None = strawberry.field(
+        description="My spendable points right after the redemption (on a replay, as the "
+        "first answer said)."
+    )
     replayed: bool = strawberry.field(
         description="True when the key was used before and this is its first answer again."
     )

@@ -80,7 +80,10 @@ class LevelStep:
     "multiplier x streak multiplier, rounded half up, then cut to the day's cap."
 )
 class PointInputs:
-    minutes: int = strawberry.field(description="Minutes the work took.")
+    minutes: int = strawberry.field(
+        description="Minutes credited: for a task, its minutes less those its focus sessions "
+        "were awarded for already."
+    )
     early: bool = strawberry.field(description="Finished at least a day before it was due.")
     difficulty: Difficulty = strawberry.field(description="Difficulty of the work.")
     streak_days: int = strawberry.field(description="My streak on the day of the award.")
@@ -188,7 +191,10 @@ class EarnedBadge:
 
 @strawberry.type(description="A place on a leaderboard.")
 class LeaderboardEntry:
-    rank: int = strawberry.field(description="1 is first; equal points rank older accounts first.")
+    rank: int = strawberry.field(
+        description="1 is first; equal points are ordered by user id (time-ordered, so older "
+        "accounts come first)."
+    )
     user_id: strawberry.ID = strawberry.field(description="Global id of the user.")
     display_name: str = strawberry.field(description="The user's display name.")
     points: int = strawberry.field(description="Points in the period.")

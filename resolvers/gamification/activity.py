@@ -29,6 +29,9 @@ from resolvers.users import AccountDeleted
 
 async def on_task_completed(uow: UnitOfWork, event: TaskCompleted) -> None:
     before, after, day = await record_activity(uow.session, event.user_id, event.completed_at)
+    # Minutes its focus sessions were awarded for already are not paid again.
+    sessions = await FocusSessionRepository(uow.session).completed_on_task(event.task_id)
+    credited = sum(minutes(focused_seconds(s, None)) for s in sessions)
     award = await award_points(
         uow,
         live_redis(),
@@ -40,7 +43,7 @@ async def on_task_completed(uow: UnitOfWork, event: TaskCompleted) -> None:
             at=event.completed_at,
             day=day,
             streak_days=after.current,
-            minutes=event.actual_minutes,
+            minutes=max(0, event.actual_minutes - credited),
             difficulty=event.difficulty,
             early=event.timeliness is Timeliness.EARLY,
         ),

@@ -48,15 +48,19 @@ def next_tier(tier: LeagueTier, outcome: LeagueOutcome) -> LeagueTier:
 
 
 async def join_league(session: AsyncSession, user_id: uuid.UUID, week: date) -> None:
-    """Places the user in the first cohort of their tier with room this week (a race may
-    make a cohort one or two larger, which the zones scale with)."""
+    """Places the user in a cohort of their tier this week."""
     leagues = LeagueRepository(session)
     if await leagues.membership(user_id, week) is not None:
         return
     tier = await leagues.tier_of(user_id)
+    await leagues.join(user_id, week, tier, await _cohort_with_room(leagues, week, tier))
+
+
+async def _cohort_with_room(leagues: LeagueRepository, week: date, tier: LeagueTier) -> int:
+    """The first cohort of the tier with room that week, or a new one (a race may make a
+    cohort one or two larger, which the zones scale with)."""
     sizes = await leagues.cohort_sizes(week, tier)
-    cohort = next((c for c in sorted(sizes) if sizes[c] < COHORT_SIZE), len(sizes) + 1)
-    await leagues.join(user_id, week, tier, cohort)
+    return next((c for c in sorted(sizes) if sizes[c] < COHORT_SIZE), len(sizes) + 1)
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ async def _settle_week(session: AsyncSession, week: date) -> None:
     earned = await PointRepository(session).awarded_between(
         [m.user_id for m in members], week, week + timedelta(days=7)
     )
+    next_week = week + timedelta(days=7)
     cohorts: dict[tuple[LeagueTier, int], list[LeagueMembership]] = {}
     for member in members:
         cohorts.setdefault((member.tier, member.cohort), []).append(member)
@@ -156,4 +161,10 @@ async def _settle_week(session: AsyncSession, week: date) -> None:
             points = earned.get(member.user_id, 0)
             outcome = outcome_of(tier, rank, len(ranked), points)
             await leagues.settle(week, member.user_id, points, rank, outcome)
-            await leagues.set_tier(member.user_id, next_tier(tier, outcome))
+            new_tier = next_tier(tier, outcome)
+            await leagues.set_tier(member.user_id, new_tier)
+            # Points early on Monday, before this ran, placed them by their old tier.
+            following = await leagues.membership(member.user_id, next_week)
+            if following is not None and following.tier != new_tier:
+                place = await _cohort_with_room(leagues, next_week, new_tier)
+                await leagues.move(next_week, member.user_id, new_tier, place)

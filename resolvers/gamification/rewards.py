@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import date
 
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,8 +27,10 @@ from db.models.users import Role
 from db.repositories.base import Page
 from db.repositories.points import PointRepository
 from db.repositories.rewards import RedemptionRepository, RewardRepository
+from db.repositories.users import PreferencesRepository
 from resolvers.access import Viewer, load_visible, require_role, require_viewer
 from resolvers.gamification.notices import announce, user_channel
+from resolvers.gamification.rules import local_day
 from resolvers.input_rules import clean_text, clean_title, not_found
 
 MAX_KEY_LENGTH = 100
@@ -88,10 +90,10 @@ async def redeem_reward(
     reward_id: uuid.UUID,
     idempotency_key: str,
 ) -> Redeemed:
-    """One transaction of conditional statements: claim the key, take one from stock if
-    there is any, debit the balance if it covers the cost, write the ledger entry. Any
-    refusal rolls all of it back. A key used before replays its first redemption; a key
-    used before for another reward is refused."""
+    """One transaction of conditional statements: debit the balance if it covers the cost,
+    take one from stock if there is any, claim the key, write the ledger entry. Any refusal
+    rolls all of it back (and stores nothing, so the key may be sent again). A key used
+    before replays its first answer; a key used before for another reward is refused."""
     signed_in = require_viewer(viewer)
     key = idempotency_key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
@@ -105,27 +107,41 @@ async def redeem_reward(
         points = PointRepository(uow.session)
         earlier = await redemptions.by_key(signed_in.user_id, key)
         if earlier is not None:
-            return await _replay(points, earlier, reward_id)
+            return _replay(uow, earlier, reward_id)
         reward = await RewardRepository(uow.session).get(reward_id)
         if reward is None:
             raise not_found("Reward", "rewardId")
-        redemption_id = await redemptions.claim(signed_in.user_id, key, reward_id, reward.cost)
-        if redemption_id is None:
-            # A concurrent request with the same key committed first.
-            raced = await redemptions.by_key(signed_in.user_id, key)
-            assert raced is not None
-            return await _replay(points, raced, reward_id)
-        if not await RewardRepository(uow.session).take_one(reward_id):
-            raise UserInputError(
-                "This reward is out of stock", code="OUT_OF_STOCK", field="rewardId"
-            )
-        if not await points.debit(signed_in.user_id, reward.cost):
-            raise UserInputError(
+        # The user's balance row first, the shared reward row second (and as briefly as
+        # possible): cancellations lock in the same order.
+        balance = await points.debit(signed_in.user_id, reward.cost)
+        refusal = None
+        if balance is None:
+            refusal = UserInputError(
                 f"Redeeming this reward takes {reward.cost} points",
                 code="INSUFFICIENT_POINTS",
                 field="rewardId",
             )
-        now = utcnow()
+        elif not await RewardRepository(uow.session).take_one(reward_id):
+            refusal = UserInputError(
+                "This reward is out of stock", code="OUT_OF_STOCK", field="rewardId"
+            )
+        if refusal is not None:
+            # A concurrent request with the same key may have spent the points or taken
+            # the last one while this one waited: then its answer is this one's too.
+            raced = await redemptions.by_key(signed_in.user_id, key)
+            if raced is not None:
+                return _replay(uow, raced, reward_id)
+            raise refusal
+        assert balance is not None
+        redemption_id = await redemptions.claim(
+            signed_in.user_id, key, reward_id, reward.cost, balance
+        )
+        if redemption_id is None:
+            # A concurrent request with the same key committed first: this one's debit and
+            # stock roll back, and its answer is the first one.
+            raced = await redemptions.by_key(signed_in.user_id, key)
+            assert raced is not None
+            return _replay(uow, raced, reward_id)
         await points.add_entry(
             user_id=signed_in.user_id,
             kind=EntryKind.REDEMPTION,
@@ -133,10 +149,8 @@ async def redeem_reward(
             reason="REWARD_REDEEMED",
             source_kind=SourceKind.REDEMPTION,
             source_id=redemption_id,
-            day=now.astimezone(UTC).date(),
+            day=await user_day(uow.session, signed_in.user_id),
         )
-        balance = await points.balance(signed_in.user_id)
-        assert balance is not None
         redemption = await redemptions.get(redemption_id)
         assert redemption is not None
         announce(
@@ -144,38 +158,41 @@ async def redeem_reward(
             redis,
             user_channel(signed_in.user_id),
             "pointsSpent",
-            {
-                "redemptionId": str(redemption_id),
-                "amount": -reward.cost,
-                "balance": balance.balance,
-            },
+            {"redemptionId": str(redemption_id), "amount": -reward.cost, "balance": balance},
         )
         await uow.commit()
-    return Redeemed(redemption, balance.balance, replayed=False)
+    return Redeemed(redemption, balance, replayed=False)
 
 
-async def _replay(points: PointRepository, earlier: Redemption, reward_id: uuid.UUID) -> Redeemed:
+def _replay(uow: UnitOfWork, earlier: Redemption, reward_id: uuid.UUID) -> Redeemed:
     if earlier.reward_id != reward_id:
         raise UserInputError(
             "This idempotency key was used for another reward; use a new key",
             code="IDEMPOTENCY_KEY_REUSED",
             field="idempotencyKey",
         )
-    balance = await points.balance(earlier.user_id)
-    # The unit of work ends without a commit (nothing changed); its rollback would expire
-    # the redemption the answer carries.
-    points.session.expunge(earlier)
-    return Redeemed(earlier, balance.balance if balance else 0, replayed=True)
+    # The unit of work ends without a commit; its rollback would expire the redemption the
+    # answer carries.
+    uow.session.expunge(earlier)
+    return Redeemed(earlier, earlier.balance_after, replayed=True)
 
 
 async def fulfill_redemption(
     session_factory: async_sessionmaker[AsyncSession],
+    redis: aioredis.Redis,
     viewer: Viewer | None,
     redemption_id: uuid.UUID,
 ) -> Redemption:
     require_role(viewer, Role.ADMIN)
     async with UnitOfWork(session_factory) as uow:
         settled = await _settle(uow, redemption_id, RedemptionStatus.FULFILLED)
+        announce(
+            uow,
+            redis,
+            user_channel(settled.user_id),
+            "redemptionFulfilled",
+            {"redemptionId": str(settled.id)},
+        )
         await uow.commit()
     return settled
 
@@ -191,18 +208,20 @@ async def cancel_redemption(
     require_role(viewer, Role.ADMIN)
     async with UnitOfWork(session_factory) as uow:
         settled = await _settle(uow, redemption_id, RedemptionStatus.CANCELLED)
-        await RewardRepository(uow.session).put_back(settled.reward_id)
         points = PointRepository(uow.session)
-        await points.credit(settled.user_id, settled.cost)
-        await points.add_entry(
+        refund = await points.add_entry(
             user_id=settled.user_id,
             kind=EntryKind.REFUND,
             amount=settled.cost,
             reason="REDEMPTION_CANCELLED",
             source_kind=SourceKind.REFUND,
             source_id=settled.id,
-            day=utcnow().date(),
+            day=await user_day(uow.session, settled.user_id),
         )
+        if refund is None:  # the ledger already holds it: crediting again would diverge
+            raise RuntimeError(f"redemption {settled.id} was refunded before")
+        await points.credit(settled.user_id, settled.cost)
+        await RewardRepository(uow.session).put_back(settled.reward_id)
         announce(
             uow,
             redis,
@@ -277,3 +296,9 @@ async def get_redemption(
     redemption_id: uuid.UUID,
 ) -> Redemption | None:
     return await load_visible(session_factory, viewer, RedemptionRepository, redemption_id)
+
+
+async def user_day(session: AsyncSession, user_id: uuid.UUID) -> date:
+    """Today in the user's own calendar, which ledger entries are dated by."""
+    preferences = await PreferencesRepository(session).current(user_id)
+    return local_day(utcnow(), preferences.time_zone, preferences.day_start_hour)

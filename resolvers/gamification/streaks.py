@@ -77,7 +77,7 @@ async def record_activity(
     streak before and after, and that day."""
     preferences = await PreferencesRepository(session).current(user_id)
     day = local_day(at, preferences.time_zone, preferences.day_start_hour)
-    row = await StreakRepository(session).get_or_create(user_id)
+    row = await StreakRepository(session).lock(user_id)
     before = StreakState(
         row.current, row.longest, row.freezes, row.active_days, row.last_active_day
     )
