@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from core.domain_events import subscribe, unsubscribe
 from core.unit_of_work import UnitOfWork
 from db.models.badges import Badge, BadgeCriterion
+from resolvers.gamification.leagues import roll_over
 from resolvers.study_events import TaskCompleted
 from tests.gamification_helpers import Factory, complete, new_users
 
@@ -101,3 +102,40 @@ async def test_a_rolled_back_completion_announces_nothing(
 
     assert await heard(listener) == []
     assert await redis.zcard("lb:ALL_TIME") == 0
+
+
+async def test_the_rollover_tells_each_member_their_result(
+    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+) -> None:
+    first, second = await new_users(session_factory, 2)
+    await complete(session_factory, first, NOW, minutes=60)  # 20
+    await complete(session_factory, second, NOW)  # 10
+    await heard(listener)  # the awards' own notices
+
+    await roll_over(session_factory, redis, now=datetime(2026, 12, 1, 9, tzinfo=UTC))
+
+    results = {channel: body for channel, body in await heard(listener)}
+    assert results == {
+        f"user:{first}": {
+            "event": "leagueSettled",
+            "data": {
+                "weekStart": "2026-11-23",
+                "rank": 1,
+                "points": 20,
+                "outcome": "PROMOTED",
+                "tier": "BRONZE",
+                "nextTier": "SILVER",
+            },
+        },
+        f"user:{second}": {
+            "event": "leagueSettled",
+            "data": {
+                "weekStart": "2026-11-23",
+                "rank": 2,
+                "points": 10,
+                "outcome": "STAYED",
+                "tier": "BRONZE",
+                "nextTier": "BRONZE",
+            },
+        },
+    }

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import dramatiq
 
+from core.redis import create_redis
 from core.settings import Settings
 from resolvers.gamification.leagues import roll_over
 from workers import scheduler
@@ -19,7 +20,11 @@ ROLLOVER_EVERY = timedelta(hours=1)
 
 def declare(broker: dramatiq.Broker, settings: Settings) -> None:
     async def league_rollover() -> None:
-        await roll_over(session_factory_of(broker))
+        redis = create_redis(settings)
+        try:
+            await roll_over(session_factory_of(broker), redis)
+        finally:
+            await redis.aclose()
 
     rollover = dramatiq.actor(
         actor_name=ROLLOVER_ACTOR,

@@ -7,7 +7,9 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
+import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.unit_of_work import UnitOfWork
@@ -16,6 +18,7 @@ from db.models.leagues import LeagueMembership, LeagueOutcome, LeagueTier
 from db.repositories.leagues import LeagueRepository
 from db.repositories.points import PointRepository
 from resolvers.access import Viewer, require_viewer
+from resolvers.gamification.notices import encode, user_channel
 from resolvers.gamification.rules import week_start
 
 COHORT_SIZE = 30
@@ -128,26 +131,40 @@ async def league_results(
 
 
 async def roll_over(
-    session_factory: async_sessionmaker[AsyncSession], now: datetime | None = None
+    session_factory: async_sessionmaker[AsyncSession],
+    redis: aioredis.Redis | None = None,
+    now: datetime | None = None,
 ) -> list[date]:
     """Settles every finished week not settled yet, oldest first, each in one transaction:
-    final points from the ledger, ranks, outcomes, and the tier each member plays next.
+    final points from the ledger, ranks, outcomes, and the tier each member plays next;
+    with `redis`, each member hears their result (`leagueSettled`) after the commit.
     Running it again (a redelivered job, a second scheduler) changes nothing."""
     current = week_start((now or utcnow()).astimezone(UTC).date())
     async with session_factory() as session:
         weeks = await LeagueRepository(session).unsettled_weeks(before=current)
     for week in weeks:
         async with UnitOfWork(session_factory) as uow:
-            await _settle_week(uow.session, week)
+            results = await _settle_week(uow.session, week)
+            if redis is not None and results:
+                uow.after_commit(partial(_announce_results, redis, results))
             await uow.commit()
     return weeks
 
 
-async def _settle_week(session: AsyncSession, week: date) -> None:
+async def _announce_results(redis: aioredis.Redis, results: list[tuple[str, bytes]]) -> None:
+    async with redis.pipeline(transaction=False) as pipe:
+        for channel, payload in results:
+            pipe.publish(channel, payload)
+        await pipe.execute()
+
+
+async def _settle_week(session: AsyncSession, week: date) -> list[tuple[str, bytes]]:
+    """Settles the week; returns each member's result notice (channel, payload)."""
     leagues = LeagueRepository(session)
     members = await leagues.lock_unsettled(week)
+    results: list[tuple[str, bytes]] = []
     if not members:
-        return
+        return results
     earned = await PointRepository(session).awarded_between(
         [m.user_id for m in members], week, week + timedelta(days=7)
     )
@@ -168,3 +185,7 @@ async def _settle_week(session: AsyncSession, week: date) -> None:
             if following is not None and following.tier != new_tier:
                 place = await _cohort_with_room(leagues, next_week, new_tier)
                 await leagues.move(next_week, member.user_id, new_tier, place)
+            result = {"weekStart": week, "rank": rank, "points": points, "outcome": outcome}
+            notice = encode("leagueSettled", result | {"tier": tier, "nextTier": new_tier})
+            results.append((user_channel(member.user_id), notice))
+    return results
