@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 import pytest
 import redis.asyncio as aioredis
+from sqlalchemy import select
 
 from core.domain_events import subscribe, unsubscribe
 from core.unit_of_work import UnitOfWork
 from db.models.badges import Badge, BadgeCriterion
+from db.models.points import Streak
+from db.models.users import Preferences
 from resolvers.gamification.leagues import roll_over
+from resolvers.gamification.streaks import settle_streaks
 from resolvers.study_events import TaskCompleted
 from tests.gamification_helpers import Factory, complete, new_users
 
@@ -139,3 +143,58 @@ async def test_the_rollover_tells_each_member_their_result(
             },
         },
     }
+
+
+async def test_missed_days_settle_streaks_at_the_end_of_each_users_day(
+    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+) -> None:
+    frozen, lost, intact, far_east = await new_users(session_factory, 4)
+    sunday, monday, tuesday = date(2026, 11, 22), date(2026, 11, 23), date(2026, 11, 24)
+
+    def streak(user_id: uuid.UUID, current: int, freezes: int, last: date) -> Streak:
+        return Streak(
+            user_id=user_id,
+            current=current,
+            longest=current,
+            freezes=freezes,
+            active_days=current,
+            last_active_day=last,
+        )
+
+    async with session_factory() as session:
+        session.add_all(
+            [
+                streak(frozen, 5, 1, monday),
+                streak(lost, 4, 1, sunday),
+                streak(intact, 2, 0, tuesday),
+                streak(far_east, 3, 0, monday),
+            ]
+        )
+        # Auckland (UTC+13) with days starting at midnight; the others keep UTC and 4 a.m.
+        session.add(Preferences(user_id=far_east, time_zone="Pacific/Auckland", day_start_hour=0))
+        await session.commit()
+
+    # Tuesday 14:00 UTC, Wednesday 03:00 in Auckland: there Tuesday was missed (no freeze:
+    # lost); on UTC, `lost` missed Monday and spends its freeze.
+    assert (
+        await settle_streaks(session_factory, redis, now=datetime(2026, 11, 24, 14, tzinfo=UTC))
+        == 2
+    )
+    # Wednesday 05:00 UTC: Tuesday has ended on UTC too.
+    wednesday = datetime(2026, 11, 25, 5, tzinfo=UTC)
+    assert await settle_streaks(session_factory, redis, now=wednesday) == 2
+    assert await settle_streaks(session_factory, redis, now=wednesday) == 0  # settled once
+
+    async with session_factory() as session:
+        rows = {s.user_id: s for s in await session.scalars(select(Streak))}
+    state = {u: (rows[u].current, rows[u].freezes, rows[u].last_active_day) for u in rows}
+    assert state == {
+        frozen: (5, 0, tuesday),
+        lost: (0, 0, monday),
+        intact: (2, 0, tuesday),
+        far_east: (0, 0, monday),
+    }
+    notices = sorted((channel, body["data"]["current"]) for channel, body in await heard(listener))
+    assert notices == sorted(
+        [(f"user:{lost}", 4), (f"user:{far_east}", 0), (f"user:{frozen}", 5), (f"user:{lost}", 0)]
+    )

@@ -1,18 +1,21 @@
-"""Gamification actors: the weekly league rollover."""
+"""Gamification actors: the weekly league rollover and streaks at the end of users' days."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 
 from core.redis import create_redis
 from core.settings import Settings
 from resolvers.gamification.leagues import roll_over
+from resolvers.gamification.streaks import settle_streaks
 from workers import scheduler
 from workers.runtime import session_factory_of
 
 ROLLOVER_ACTOR = "gamification.league_rollover"
+STREAKS_ACTOR = "gamification.settle_streaks"
 # Hourly rather than weekly: the rollover settles every finished week still open, so the
 # first run after Monday 00:00 UTC does the work, and a run lost to an outage is made up.
 ROLLOVER_EVERY = timedelta(hours=1)
@@ -26,15 +29,27 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> None:
         finally:
             await redis.aclose()
 
-    rollover = dramatiq.actor(
-        actor_name=ROLLOVER_ACTOR,
-        broker=broker,
-        queue_name="default",
-        max_retries=settings.job_max_retries,
-        min_backoff=settings.job_min_backoff_ms,
-        max_backoff=settings.job_max_backoff_ms,
-        time_limit=settings.job_time_limit_ms,
-    )(league_rollover)
+    async def streak_check() -> None:
+        redis = create_redis(settings)
+        try:
+            await settle_streaks(session_factory_of(broker), redis)
+        finally:
+            await redis.aclose()
+
+    options: dict[str, Any] = {
+        "broker": broker,
+        "queue_name": "default",
+        "max_retries": settings.job_max_retries,
+        "min_backoff": settings.job_min_backoff_ms,
+        "max_backoff": settings.job_max_backoff_ms,
+        "time_limit": settings.job_time_limit_ms,
+    }
+    streaks = dramatiq.actor(actor_name=STREAKS_ACTOR, **options)(streak_check)
+    # Hourly: every time zone's day ends on an hour (or half hour, a little later).
+    scheduler.REGISTRY[STREAKS_ACTOR] = scheduler.PeriodicJob(
+        STREAKS_ACTOR, timedelta(hours=1), lambda _period: streaks.send()
+    )
+    rollover = dramatiq.actor(actor_name=ROLLOVER_ACTOR, **options)(league_rollover)
     scheduler.REGISTRY[ROLLOVER_ACTOR] = scheduler.PeriodicJob(
         ROLLOVER_ACTOR, ROLLOVER_EVERY, lambda _period: rollover.send()
     )

@@ -275,6 +275,16 @@ class StreakRepository:
     async def get(self, user_id: uuid.UUID) -> Streak | None:
         return await self.session.get(Streak, user_id)
 
+    async def lapsing(self, before: date) -> list[uuid.UUID]:
+        """Users with a live streak whose last active day is before `before`: the only ones
+        a missed day can change (never a scan over every user)."""
+        rows = await self.session.scalars(
+            select(Streak.user_id)
+            .where(Streak.current > 0, Streak.last_active_day < before)
+            .order_by(Streak.user_id)
+        )
+        return list(rows)
+
     async def lock(self, user_id: uuid.UUID) -> Streak:
         """The user's streak, created empty if missing, locked until commit: two activities
         of one user at once count one after the other."""

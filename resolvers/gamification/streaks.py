@@ -7,12 +7,16 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.unit_of_work import UnitOfWork
 from db.base import utcnow
+from db.models.points import Streak
 from db.repositories.points import StreakRepository
-from db.repositories.users import PreferencesRepository
+from db.repositories.users import PreferencesRepository, default_preferences
 from resolvers.access import Viewer, require_viewer
+from resolvers.gamification.notices import announce, user_channel
 from resolvers.gamification.rules import local_day
 
 FREEZE_EVERY_ACTIVE_DAYS = 7
@@ -78,15 +82,65 @@ async def record_activity(
     preferences = await PreferencesRepository(session).current(user_id)
     day = local_day(at, preferences.time_zone, preferences.day_start_hour)
     row = await StreakRepository(session).lock(user_id)
-    before = StreakState(
-        row.current, row.longest, row.freezes, row.active_days, row.last_active_day
-    )
+    before = _state(row)
     after = record_day(before, day)
     if after != before:
-        row.current, row.longest, row.freezes = after.current, after.longest, after.freezes
-        row.active_days, row.last_active_day = after.active_days, after.last_active_day
+        _store(row, after)
         await session.flush()
     return before, after, day
+
+
+def _state(row: Streak) -> StreakState:
+    return StreakState(row.current, row.longest, row.freezes, row.active_days, row.last_active_day)
+
+
+def _store(row: Streak, state: StreakState) -> None:
+    row.current, row.longest, row.freezes = state.current, state.longest, state.freezes
+    row.active_days, row.last_active_day = state.active_days, state.last_active_day
+
+
+async def settle_streaks(
+    session_factory: async_sessionmaker[AsyncSession],
+    redis: aioredis.Redis,
+    now: datetime | None = None,
+    batch: int = 200,
+) -> int:
+    """Applies missed days to the streaks they changed, as each user's day ends: a freeze
+    spent, or the streak lost; each user hears `streakUpdated` after the commit. Returns
+    how many streaks changed. Reads settle the same way, so this only makes the stored
+    state and the notices follow the calendar without waiting for the user's next activity."""
+    now = now or utcnow()
+    async with session_factory() as session:
+        # A streak can have missed a day only if its last day is before the day before the
+        # latest "today" anywhere on Earth (UTC+14): a superset, each settled in its zone.
+        candidates = await StreakRepository(session).lapsing(
+            before=(now + timedelta(hours=14)).date() - timedelta(days=1)
+        )
+    changed = 0
+    for i in range(0, len(candidates), batch):
+        async with UnitOfWork(session_factory) as uow:
+            streaks = StreakRepository(uow.session)
+            preferences = await PreferencesRepository(uow.session).many(candidates[i : i + batch])
+            for user_id in candidates[i : i + batch]:
+                found = preferences.get(user_id) or default_preferences(user_id)
+                today = local_day(now, found.time_zone, found.day_start_hour)
+                row = await streaks.lock(user_id)
+                before = _state(row)
+                after = settle(before, today)
+                if after == before:
+                    continue
+                _store(row, after)
+                changed += 1
+                announce(
+                    uow,
+                    redis,
+                    user_channel(user_id),
+                    "streakUpdated",
+                    {"current": after.current, "longest": after.longest, "freezes": after.freezes},
+                )
+            await uow.session.flush()
+            await uow.commit()
+    return changed
 
 
 async def my_streak(
@@ -100,11 +154,5 @@ async def my_streak(
         preferences = await PreferencesRepository(session).current(signed_in.user_id)
         today = local_day(now or utcnow(), preferences.time_zone, preferences.day_start_hour)
         row = await StreakRepository(session).get(signed_in.user_id)
-        state = (
-            StreakState()
-            if row is None
-            else StreakState(
-                row.current, row.longest, row.freezes, row.active_days, row.last_active_day
-            )
-        )
+        state = StreakState() if row is None else _state(row)
         return StreakView(settle(state, today), today)
