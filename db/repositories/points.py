@@ -58,21 +58,7 @@ class PointRepository(Repository[PointEntry]):
         change of one user's points is serialised on it (SQLite serialises all writers)."""
         statement = insert_or_lock(self.session, PointBalance, "user_id", *BALANCE_COLUMNS)
         row = (
-            await self.session.execute(
-                statement,
-                {
-                    "user_id": user_id,
-                    "week_start": week,
-                    "month_start": month,
-                    "balance": 0,
-                    "total": 0,
-                    "weekly": 0,
-                    "monthly": 0,
-                    "earned_day": None,
-                    "earned_today": {},
-                    "updated_at": utcnow(),
-                },
-            )
+            await self.session.execute(statement, _zero_balance(user_id, week, month, utcnow()))
         ).one()
         return Balance(*row)
 
@@ -165,21 +151,7 @@ class PointRepository(Repository[PointEntry]):
         now = utcnow()
         await self.session.execute(
             insert_or_ignore(self.session, PointBalance),
-            [
-                {
-                    "user_id": user_id,
-                    "week_start": week,
-                    "month_start": month,
-                    "balance": 0,
-                    "total": 0,
-                    "weekly": 0,
-                    "monthly": 0,
-                    "earned_day": None,
-                    "earned_today": {},
-                    "updated_at": now,
-                }
-                for user_id in user_ids
-            ],
+            [_zero_balance(user_id, week, month, now) for user_id in user_ids],
         )
         await self.session.execute(
             select(PointBalance.user_id).where(PointBalance.user_id.in_(user_ids)).with_for_update()
@@ -307,6 +279,22 @@ class StreakRepository:
             .execution_options(populate_existing=True)
         )
         return found.one()
+
+
+def _zero_balance(user_id: uuid.UUID, week: date, month: date, now: datetime) -> dict[str, Any]:
+    """The row of a user who has no points yet."""
+    return {
+        "user_id": user_id,
+        "week_start": week,
+        "month_start": month,
+        "balance": 0,
+        "total": 0,
+        "weekly": 0,
+        "monthly": 0,
+        "earned_day": None,
+        "earned_today": {},
+        "updated_at": now,
+    }
 
 
 def _midnight(day: date) -> datetime:
