@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,8 +34,11 @@ class UnitOfWork:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
         self._factory = session_factory
+        self._before_commit: list[AfterCommit] = []
         self._after_commit: list[AfterCommit] = []
         self._committed = False
+        # Per-transaction state of the side-effect helpers (the events to log, say).
+        self.scratch: dict[str, Any] = {}
         self._session: AsyncSession | None = None
 
     @property
@@ -60,7 +63,9 @@ class UnitOfWork:
                 await session.rollback()
         finally:
             await session.close()
+            self._before_commit.clear()
             self._after_commit.clear()
+            self.scratch.clear()
 
     def enqueue(self, actor_name: str, job_id: str) -> None:
         """Sends the job's message once the job row is committed; a rollback sends nothing.
@@ -80,9 +85,17 @@ class UnitOfWork:
         """Buffer a side effect (an event, a job message) to run once the commit succeeded."""
         self._after_commit.append(effect)
 
+    def before_commit(self, step: AfterCommit) -> None:
+        """Buffer a last write of the transaction (logging its events, say), run just before
+        the commit: locks it takes are held for the shortest time, and taken last."""
+        self._before_commit.append(step)
+
     async def commit(self) -> None:
         if self._committed:
             raise RuntimeError("A unit of work commits once")
+        steps, self._before_commit = self._before_commit, []
+        for step in steps:
+            await step()
         await self.session.commit()
         self._committed = True
         effects, self._after_commit = self._after_commit, []

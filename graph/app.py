@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from core.errors import AuthenticationError
+from core.event_bus import bus_for, running
 from core.redis import create_redis
 from core.settings import Settings
 from db.engine import create_engine, create_session_factory
@@ -77,6 +78,7 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
             redis=res.redis,
             auth=res.auth,
             request_id=request.scope.get("state", {}).get("request_id", ""),
+            live=live if isinstance(request, WebSocket) else None,
         )
         if isinstance(request, Request) and "authorization" in request.headers:
             token = bearer_token(request.headers["authorization"])
@@ -99,6 +101,9 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
         revocations = asyncio.create_task(follow_revocations(redis, live, stop))
         try:
             async with AsyncExitStack() as stack:
+                await stack.enter_async_context(
+                    running(bus_for(redis, embedded=settings.redis_url is None))
+                )
                 stack.enter_context(gamification.installed(redis))
                 for companion in companions:
                     await stack.enter_async_context(companion(settings))

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from core.settings import Settings
+from graph.live import LiveConnections
 from graph.loaders import Loaders
 from resolvers.access import Viewer
 from resolvers.auth import AuthService
@@ -25,6 +26,8 @@ class Context:
     auth: AuthService
     request_id: str
     viewer: Viewer | None = None
+    # This instance's open sockets (WebSocket only), to close one whose subscriber lags.
+    live: LiveConnections | None = None
     # graphql-transport-ws: the payload of `connection_init` (Strawberry fills it in).
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(init=False)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
@@ -16,6 +17,8 @@ from resolvers.auth import REVOCATION_CHANNEL
 log = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
+# "Try again later": the client may reconnect and catch up with `after:`.
+CLOSE_TOO_SLOW = 1013
 RECONNECT_BACKOFF_SECONDS = (0.1, 0.5, 1, 2, 5)
 POLL_SECONDS = 0.5
 
@@ -25,6 +28,7 @@ class LiveConnections:
         self._by_user: dict[uuid.UUID, set[WebSocket]] = {}
         self._owner: dict[WebSocket, uuid.UUID] = {}
         self._timers: dict[WebSocket, asyncio.TimerHandle] = {}
+        self._closing: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._owner)
@@ -50,10 +54,22 @@ class LiveConnections:
             if not sockets:
                 self._by_user.pop(user_id, None)
 
-    async def close(self, websocket: WebSocket, reason: str) -> None:
+    async def close(self, websocket: WebSocket, reason: str, code: int = CLOSE_FORBIDDEN) -> None:
         self.remove(websocket)
         with contextlib.suppress(RuntimeError):  # already closed by the client
-            await websocket.close(code=CLOSE_FORBIDDEN, reason=reason)
+            await websocket.close(code=code, reason=reason)
+
+    def closer(self, websocket: WebSocket) -> Callable[[], None]:
+        """What the bus calls when this socket's subscriber fell too far behind: the
+        socket is closed at once, since a client that stopped reading never asks again."""
+        loop = asyncio.get_running_loop()
+
+        def close() -> None:
+            task = loop.create_task(self.close(websocket, "Too slow to keep up", CLOSE_TOO_SLOW))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+        return close
 
     async def close_user(self, user_id: uuid.UUID, reason: str) -> int:
         sockets = list(self._by_user.get(user_id, ()))

@@ -25,10 +25,12 @@ from graph.focus.mutations import FocusMutation
 from graph.focus.queries import FocusQuery
 from graph.gamification.mutations import GamificationMutation
 from graph.gamification.queries import GamificationQuery
+from graph.gamification.subscriptions import GamificationSubscription
 from graph.goals.mutations import GoalMutation
 from graph.goals.queries import GoalQuery
 from graph.goals.task_mutations import TaskMutation
 from graph.jobs.queries import JobQuery
+from graph.jobs.subscriptions import JobSubscription
 from graph.limits import CachedParser, CostLimiter, directive_limit_rule
 from graph.loaders import FreshLoaders
 from graph.permissions import install_visibility_guard
@@ -54,8 +56,11 @@ MUTATION_PARTS: tuple[type, ...] = (
     GamificationMutation,
 )
 
+SUBSCRIPTION_PARTS: tuple[type, ...] = (JobSubscription, GamificationSubscription)
+
 Query = merge_types("Query", QUERY_PARTS)
 Mutation = merge_types("Mutation", MUTATION_PARTS)
+Subscription = merge_types("Subscription", SUBSCRIPTION_PARTS)
 
 
 class StudyGraphSchema(strawberry.Schema):
@@ -90,6 +95,7 @@ def build_schema(settings: Settings) -> StudyGraphSchema:
     schema = StudyGraphSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Node],
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions_enabled),
@@ -100,4 +106,9 @@ def build_schema(settings: Settings) -> StudyGraphSchema:
 
 def schema_sdl() -> str:
     """The SDL committed as `schema.graphql` (independent of runtime settings)."""
-    return strawberry.Schema(query=Query, mutation=Mutation, types=[Node]).as_str() + "\n"
+    return (
+        strawberry.Schema(
+            query=Query, mutation=Mutation, subscription=Subscription, types=[Node]
+        ).as_str()
+        + "\n"
+    )

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.errors import UserInputError
+from core.event_bus import current_bus
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job, JobStatus
 from db.repositories.jobs import JobRepository
 from resolvers.access import Viewer, load_visible, register_owned
+from resolvers.live import job_channel, tell
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,8 @@ async def start_job(
         # need not wait for the disk.
         await jobs.relax_durability()
         job = await jobs.start(job_id, datetime.now(UTC))
+        if job is not None:
+            announce(uow, job.id, JobStatus.RUNNING)
         await uow.commit()
     if job is None:
         log.info("job already finished or gone; message ignored", extra={"job_id": str(job_id)})
@@ -85,6 +90,7 @@ async def complete_job(
         )
         if not finished:  # a concurrent delivery finished it first: keep its effect only
             return
+        announce(uow, job.id, JobStatus.SUCCEEDED)
         await uow.commit()
 
 
@@ -97,6 +103,7 @@ async def report_progress(
         await JobRepository(uow.session).advance(
             job_id, min(1.0, max(0.0, fraction)), datetime.now(UTC)
         )
+        announce(uow, job_id, JobStatus.RUNNING)
         await uow.commit()
 
 
@@ -107,7 +114,37 @@ async def fail_job(
         await JobRepository(uow.session).finish(
             job_id, datetime.now(UTC), status=JobStatus.FAILED, error=error[:2000]
         )
+        announce(uow, job_id, JobStatus.FAILED)
         await uow.commit()
+
+
+async def follow_job(
+    session_factory: async_sessionmaker[AsyncSession],
+    viewer: Viewer | None,
+    job_id: uuid.UUID,
+    on_drop: Callable[[], None] | None = None,
+) -> AsyncIterator[Job]:
+    """The job as it is now, then each time it changes, until it has ended."""
+    async with current_bus().subscribe(job_channel(job_id), on_drop) as feed:
+        last: tuple[Any, ...] | None = None
+        while True:
+            # Read after subscribing: a change committed in between is seen either way.
+            job = await get_job(session_factory, viewer, job_id)
+            if job is None:
+                raise UserInputError("No such job", code="NOT_FOUND", field="id")
+            state = (job.status, job.progress, job.attempts, job.finished_at)
+            if state != last:
+                last = state
+                yield job
+            if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+                return
+            await feed.get()  # an update, or a reconnection after which we read afresh
+
+
+def announce(uow: UnitOfWork, job_id: uuid.UUID, status: JobStatus) -> None:
+    """Tells `jobUpdated` subscribers the job changed; they read it afresh, so the event is
+    only a wake-up call and is not logged."""
+    tell(uow, job_channel(job_id), "jobUpdated", {"status": status}, logged=False)
 
 
 async def resend_stale(

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,11 +27,13 @@ def studygraph_server(
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`studygraph serve` on a free port; yields its base URL once /health answers."""
     port = free_port()
+    # A file, not a pipe: a long-lived server must never block on a full pipe nobody reads.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed when the server stops)
     process = subprocess.Popen(
         [sys.executable, "-m", "studygraph", "serve", "--port", str(port)],
         cwd=cwd,
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -39,8 +42,8 @@ def studygraph_server(
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"studygraph serve exited early:\n{output}")
+                log.seek(0)
+                raise RuntimeError(f"studygraph serve exited early:\n{log.read()}")
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
@@ -57,3 +60,4 @@ def studygraph_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()

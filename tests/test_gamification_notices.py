@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from typing import Any
 
-import orjson
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import select
@@ -21,38 +18,26 @@ from db.models.users import Preferences
 from resolvers.gamification.leagues import roll_over
 from resolvers.gamification.streaks import settle_streaks
 from resolvers.study_events import TaskCompleted
+from tests.bus_tap import Tap, tapped
 from tests.gamification_helpers import Factory, complete, new_users
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-async def heard(
-    pubsub: aioredis.client.PubSub, wait: float = 0.5
-) -> list[tuple[str, dict[str, Any]]]:
-    """Every message that arrives within `wait` seconds."""
-    messages = []
-    deadline = asyncio.get_running_loop().time() + wait
-    while (left := deadline - asyncio.get_running_loop().time()) > 0:
-        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
-        if message is not None:
-            messages.append((message["channel"], orjson.loads(message["data"])))
-    return messages
+BOARDS = ("leaderboard:WEEKLY:GLOBAL", "leaderboard:MONTHLY:GLOBAL", "leaderboard:ALL_TIME:GLOBAL")
 
 
 @pytest.fixture
-async def listener(redis: aioredis.Redis) -> AsyncIterator[aioredis.client.PubSub]:
-    pubsub = redis.pubsub()
-    await pubsub.psubscribe("user:*", "leaderboard:*")
-    await pubsub.get_message(timeout=1)  # the subscription confirmations
-    await pubsub.get_message(timeout=1)
-    yield pubsub
-    await pubsub.aclose()
+async def listener(redis: aioredis.Redis) -> AsyncIterator[Tap]:
+    async with tapped(*BOARDS) as tap:
+        yield tap
 
 
 async def test_a_completion_announces_points_streak_badge_and_boards(
-    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+    session_factory: Factory, redis: aioredis.Redis, listener: Tap
 ) -> None:
     (user_id,) = await new_users(session_factory, 1)
+    await listener.watch(f"user:{user_id}")
     async with session_factory() as session:
         session.add(
             Badge(
@@ -67,7 +52,7 @@ async def test_a_completion_announces_points_streak_badge_and_boards(
 
     await complete(session_factory, user_id, NOW, minutes=60)
 
-    messages = await heard(listener)
+    messages = await listener.heard()
     mine = f"user:{user_id}"
     events = sorted((channel, body["event"]) for channel, body in messages)
     assert events == [
@@ -90,9 +75,10 @@ async def test_a_completion_announces_points_streak_badge_and_boards(
 
 
 async def test_a_rolled_back_completion_announces_nothing(
-    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+    session_factory: Factory, redis: aioredis.Redis, listener: Tap
 ) -> None:
     (user_id,) = await new_users(session_factory, 1)
+    await listener.watch(f"user:{user_id}")
 
     async def refuse(_uow: UnitOfWork, _event: TaskCompleted) -> None:
         raise RuntimeError("a later handler fails")
@@ -104,21 +90,22 @@ async def test_a_rolled_back_completion_announces_nothing(
     finally:
         unsubscribe(TaskCompleted, refuse)
 
-    assert await heard(listener) == []
+    assert await listener.heard() == []
     assert await redis.zcard("lb:ALL_TIME") == 0
 
 
 async def test_the_rollover_tells_each_member_their_result(
-    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+    session_factory: Factory, redis: aioredis.Redis, listener: Tap
 ) -> None:
     first, second = await new_users(session_factory, 2)
+    await listener.watch(f"user:{first}", f"user:{second}")
     await complete(session_factory, first, NOW, minutes=60)  # 20
     await complete(session_factory, second, NOW)  # 10
-    await heard(listener)  # the awards' own notices
+    await listener.heard()  # the awards' own notices
 
-    await roll_over(session_factory, redis, now=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    await roll_over(session_factory, now=datetime(2026, 12, 1, 9, tzinfo=UTC))
 
-    results = {channel: body for channel, body in await heard(listener)}
+    results = {channel: body for channel, body in await listener.heard()}
     assert results == {
         f"user:{first}": {
             "event": "leagueSettled",
@@ -146,9 +133,10 @@ async def test_the_rollover_tells_each_member_their_result(
 
 
 async def test_missed_days_settle_streaks_at_the_end_of_each_users_day(
-    session_factory: Factory, redis: aioredis.Redis, listener: aioredis.client.PubSub
+    session_factory: Factory, redis: aioredis.Redis, listener: Tap
 ) -> None:
     frozen, lost, intact, far_east = await new_users(session_factory, 4)
+    await listener.watch(*(f"user:{u}" for u in (frozen, lost, intact, far_east)))
     sunday, monday, tuesday = date(2026, 11, 22), date(2026, 11, 23), date(2026, 11, 24)
 
     def streak(user_id: uuid.UUID, current: int, freezes: int, last: date) -> Streak:
@@ -176,14 +164,11 @@ async def test_missed_days_settle_streaks_at_the_end_of_each_users_day(
 
     # Tuesday 14:00 UTC, Wednesday 03:00 in Auckland: there Tuesday was missed (no freeze:
     # lost); on UTC, `lost` missed Monday and spends its freeze.
-    assert (
-        await settle_streaks(session_factory, redis, now=datetime(2026, 11, 24, 14, tzinfo=UTC))
-        == 2
-    )
+    assert await settle_streaks(session_factory, now=datetime(2026, 11, 24, 14, tzinfo=UTC)) == 2
     # Wednesday 05:00 UTC: Tuesday has ended on UTC too.
     wednesday = datetime(2026, 11, 25, 5, tzinfo=UTC)
-    assert await settle_streaks(session_factory, redis, now=wednesday) == 2
-    assert await settle_streaks(session_factory, redis, now=wednesday) == 0  # settled once
+    assert await settle_streaks(session_factory, now=wednesday) == 2
+    assert await settle_streaks(session_factory, now=wednesday) == 0  # settled once
 
     async with session_factory() as session:
         rows = {s.user_id: s for s in await session.scalars(select(Streak))}
@@ -194,7 +179,7 @@ async def test_missed_days_settle_streaks_at_the_end_of_each_users_day(
         intact: (2, 0, tuesday),
         far_east: (0, 0, monday),
     }
-    notices = sorted((channel, body["data"]["current"]) for channel, body in await heard(listener))
+    notices = sorted((channel, body["data"]["current"]) for channel, body in await listener.heard())
     assert notices == sorted(
         [(f"user:{lost}", 4), (f"user:{far_east}", 0), (f"user:{frozen}", 5), (f"user:{lost}", 0)]
     )

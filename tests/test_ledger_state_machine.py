@@ -267,7 +267,6 @@ class Ledger:
         try:
             done = await rewards.redeem_reward(
                 self.session_factory,
-                self.redis,
                 student(self.users[step.user]),
                 self.rewards[step.reward],
                 key,
@@ -301,13 +300,9 @@ class Ledger:
             target_id = target.id
         try:
             if step.cancel:
-                settled = await rewards.cancel_redemption(
-                    self.session_factory, self.redis, ADMIN, target_id
-                )
+                settled = await rewards.cancel_redemption(self.session_factory, ADMIN, target_id)
             else:
-                settled = await rewards.fulfill_redemption(
-                    self.session_factory, self.redis, ADMIN, target_id
-                )
+                settled = await rewards.fulfill_redemption(self.session_factory, ADMIN, target_id)
         except UserInputError as error:
             if target is None:
                 assert error.code == "NOT_FOUND"

@@ -255,7 +255,7 @@ async def test_parallel_redemptions_stop_exactly_where_stock_or_balance_ends(
 
     outcomes = await asyncio.gather(
         *(
-            rewards.redeem_reward(session_factory, redis, viewer_of(me), reward.id, f"key-{n}")
+            rewards.redeem_reward(session_factory, viewer_of(me), reward.id, f"key-{n}")
             for n in range(REQUESTS)
         ),
         return_exceptions=True,
@@ -303,7 +303,7 @@ async def test_parallel_requests_with_one_key_redeem_once(
 
     outcomes = await asyncio.gather(
         *(
-            rewards.redeem_reward(session_factory, redis, viewer_of(me), reward.id, "double-tap")
+            rewards.redeem_reward(session_factory, viewer_of(me), reward.id, "double-tap")
             for _ in range(10)
         ),
         return_exceptions=True,

@@ -12,7 +12,7 @@ from dramatiq.middleware import AsyncIO
 from core.settings import Settings
 from core.unit_of_work import set_job_sender
 from workers import gamification, jobs, users
-from workers.runtime import DatabaseMiddleware
+from workers.runtime import DatabaseMiddleware, EventBusMiddleware
 
 QUEUES = ("default", "ml", "notifications")
 # Each actor module declares its actors on the broker it is given.
@@ -32,6 +32,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         )
     broker.add_middleware(AsyncIO())
     broker.add_middleware(DatabaseMiddleware(settings))
+    broker.add_middleware(EventBusMiddleware(settings))
     for queue in QUEUES:
         broker.declare_queue(queue)
     for module in (*ACTOR_MODULES, *map(importlib.import_module, settings.extra_actor_modules)):

@@ -7,7 +7,6 @@ from typing import Any
 
 import dramatiq
 
-from core.redis import create_redis
 from core.settings import Settings
 from resolvers.gamification.leagues import roll_over
 from resolvers.gamification.streaks import settle_streaks
@@ -23,18 +22,10 @@ ROLLOVER_EVERY = timedelta(hours=1)
 
 def declare(broker: dramatiq.Broker, settings: Settings) -> None:
     async def league_rollover() -> None:
-        redis = create_redis(settings)
-        try:
-            await roll_over(session_factory_of(broker), redis)
-        finally:
-            await redis.aclose()
+        await roll_over(session_factory_of(broker))
 
     async def streak_check() -> None:
-        redis = create_redis(settings)
-        try:
-            await settle_streaks(session_factory_of(broker), redis)
-        finally:
-            await redis.aclose()
+        await settle_streaks(session_factory_of(broker))
 
     options: dict[str, Any] = {
         "broker": broker,

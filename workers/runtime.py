@@ -8,9 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import dramatiq
+import redis.asyncio as aioredis
 from dramatiq.asyncio import get_event_loop_thread
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.event_bus import EventBus, has_bus, use_bus
+from core.redis import create_redis
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.engine import create_engine, create_session_factory
@@ -90,3 +93,28 @@ def run_cpu_job(
         return await store(uow, running, computed)
 
     loop.run_coroutine(complete_job(session_factory, job, work))
+
+
+class EventBusMiddleware(dramatiq.Middleware):
+    """Gives a worker process a bus to publish its events on (Redis pub/sub), unless the
+    process already has one: the in-process worker of the api publishes on the api's."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.redis: aioredis.Redis | None = None
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        if self.settings.redis_url is None or has_bus():
+            return
+        self.redis = create_redis(self.settings)
+        # Publishing only: the bus is never connected, so it opens no pub/sub listener.
+        use_bus(EventBus.over_redis(self.redis))
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        redis, self.redis = self.redis, None
+        if redis is None:
+            return
+        use_bus(None)
+        loop_thread = get_event_loop_thread()
+        if loop_thread is not None:
+            loop_thread.run_coroutine(redis.aclose())

@@ -1,6 +1,7 @@
 """Every model, imported so `Base.metadata` is complete for Alembic and the tests."""
 
 from db.models.badges import Badge, EarnedBadge
+from db.models.events import ChannelEvent, ChannelSequence
 from db.models.focus import BlockedSite, Distraction, FocusSession
 from db.models.goals import Goal, Milestone, Task, TaskDependency
 from db.models.jobs import DataExport, Job, JobStatus
@@ -12,6 +13,8 @@ from db.models.users import Preferences, RefreshToken, Role, User
 __all__ = [
     "Badge",
     "BlockedSite",
+    "ChannelEvent",
+    "ChannelSequence",
     "DataExport",
     "Distraction",
     "EarnedBadge",

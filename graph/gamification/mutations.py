@@ -78,7 +78,6 @@ class GamificationMutation:
         async def redeem() -> rewards.Redeemed:
             return await rewards.redeem_reward(
                 info.context.session_factory,
-                info.context.redis,
                 info.context.viewer,
                 local_id(reward_id, "Reward", "rewardId"),
                 idempotency_key,
@@ -125,7 +124,6 @@ class GamificationMutation:
         async def fulfil() -> models.Redemption:
             return await rewards.fulfill_redemption(
                 info.context.session_factory,
-                info.context.redis,
                 info.context.viewer,
                 local_id(id, "Redemption", "id"),
             )
@@ -143,7 +141,6 @@ class GamificationMutation:
         async def cancel() -> models.Redemption:
             return await rewards.cancel_redemption(
                 info.context.session_factory,
-                info.context.redis,
                 info.context.viewer,
                 local_id(id, "Redemption", "id"),
             )

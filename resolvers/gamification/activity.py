@@ -18,11 +18,11 @@ from resolvers.focus import focused_seconds, minutes
 from resolvers.gamification.badges import earn_badges
 from resolvers.gamification.leaderboards import forget
 from resolvers.gamification.leagues import join_league
-from resolvers.gamification.notices import announce, user_channel
 from resolvers.gamification.points import Award, AwardRequest, award_points
 from resolvers.gamification.rules import week_start
 from resolvers.gamification.runtime import live_redis
 from resolvers.gamification.streaks import StreakState, record_activity
+from resolvers.live import tell, user_channel
 from resolvers.study_events import FocusSessionCompleted, TaskCompleted
 from resolvers.users import AccountDeleted
 
@@ -97,18 +97,16 @@ async def _follow_up(
     award: Award | None,
     values: dict[BadgeCriterion, int],
 ) -> None:
-    redis = live_redis()
     values[BadgeCriterion.STREAK_DAYS] = after.current
     if award is not None:
         values[BadgeCriterion.POINTS_TOTAL] = award.balance.total
         if award.inputs.awarded > 0 and award.balance.weekly == award.inputs.awarded:
             # The first points of the week: a place in this week's league.
             await join_league(uow.session, user_id, award.balance.week_start)
-    await earn_badges(uow, redis, user_id, values)
+    await earn_badges(uow, user_id, values)
     if after != before:
-        announce(
+        tell(
             uow,
-            redis,
             user_channel(user_id),
             "streakUpdated",
             {"current": after.current, "longest": after.longest, "freezes": after.freezes},

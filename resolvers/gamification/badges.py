@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,8 +17,8 @@ from db.models.badges import DESCRIPTION_MAX, NAME_MAX, Badge, BadgeCriterion, E
 from db.models.users import Role
 from db.repositories.badges import BadgeRepository
 from resolvers.access import Viewer, load_visible, require_role, require_viewer
-from resolvers.gamification.notices import announce, user_channel
 from resolvers.input_rules import clean_text, clean_title
+from resolvers.live import tell, user_channel
 
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 MAX_THRESHOLD = 1_000_000
@@ -39,7 +38,6 @@ class BadgeDraft:
 
 async def earn_badges(
     uow: UnitOfWork,
-    redis: aioredis.Redis,
     user_id: uuid.UUID,
     values: Mapping[BadgeCriterion, int],
 ) -> list[Badge]:
@@ -49,9 +47,8 @@ async def earn_badges(
     for badge in await badges.reached_unearned(user_id, values):
         if await badges.earn(user_id, badge.id, values[badge.criterion]):
             earned.append(badge)
-            announce(
+            tell(
                 uow,
-                redis,
                 user_channel(user_id),
                 "badgeEarned",
                 {"badgeId": str(badge.id), "code": badge.code, "name": badge.name},

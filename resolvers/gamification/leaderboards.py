@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import UserInputError
+from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.repositories.points import Balance, PointRepository
 from resolvers.access import Viewer, require_viewer
-from resolvers.gamification.notices import encode
 from resolvers.gamification.rules import month_start, week_start
+from resolvers.live import tell
 
 # How long a rebuilt board is trusted before it is merged with PostgreSQL again: an update
 # lost between a commit and Redis (a crash, a Redis restart) heals within this time.
@@ -108,26 +109,28 @@ def rebuilt_marker(key: str) -> str:
     return f"{key}:rebuilt"
 
 
-async def push_scores(
-    redis: aioredis.Redis, balance: Balance | None, notices: Sequence[tuple[str, bytes]] = ()
-) -> None:
-    """Writes the user's committed points to every board they count on and announces them,
-    with the notices that go along, in one round trip."""
+def announce_scores(uow: UnitOfWork, redis: aioredis.Redis, balance: Balance) -> None:
+    """After the commit, writes the user's points to every board they count on, then
+    announces each board's change (unlogged: the board itself is the truth)."""
+    uow.after_commit(partial(push_scores, redis, balance))
+    for period, start, points in scores_of(balance):
+        if points > 0:
+            update = {"userId": str(balance.user_id), "points": points, "periodStart": start}
+            tell(uow, board_channel(period), "leaderboardUpdated", update, logged=False)
+
+
+async def push_scores(redis: aioredis.Redis, balance: Balance) -> None:
+    """Writes the user's committed points to every board they count on, in one round trip."""
     async with redis.pipeline(transaction=False) as pipe:
-        if balance is not None:
-            member = str(balance.user_id)
-            for period, start, points in scores_of(balance):
-                if points <= 0:
-                    continue
-                key = board_key(period, start)
-                pipe.zadd(key, {member: -points}, lt=True)
-                keep = KEEP_SECONDS[period]
-                if keep is not None:
-                    pipe.expire(key, keep)
-                update = {"userId": member, "points": points, "periodStart": start}
-                pipe.publish(board_channel(period), encode("leaderboardUpdated", update))
-        for channel, payload in notices:
-            pipe.publish(channel, payload)
+        member = str(balance.user_id)
+        for period, start, points in scores_of(balance):
+            if points <= 0:
+                continue
+            key = board_key(period, start)
+            pipe.zadd(key, {member: -points}, lt=True)
+            keep = KEEP_SECONDS[period]
+            if keep is not None:
+                pipe.expire(key, keep)
         await pipe.execute()
 
 
@@ -151,6 +154,16 @@ async def ensure_built(
     return key
 
 
+def require_global(scope: LeaderboardScope) -> None:
+    if scope is not LeaderboardScope.GLOBAL:
+        raise UserInputError(
+            f"The {scope} scope needs friends, study groups or challenges, which this server "
+            "does not offer yet",
+            code="SCOPE_UNAVAILABLE",
+            field="scope",
+        )
+
+
 async def leaderboard(
     session_factory: async_sessionmaker[AsyncSession],
     redis: aioredis.Redis,
@@ -163,13 +176,7 @@ async def leaderboard(
     """The first `first` places, and the caller's own place with their neighbours even when
     it is far below the page."""
     signed_in = require_viewer(viewer)
-    if scope is not LeaderboardScope.GLOBAL:
-        raise UserInputError(
-            f"The {scope} scope needs friends, study groups or challenges, which this server "
-            "does not offer yet",
-            code="SCOPE_UNAVAILABLE",
-            field="scope",
-        )
+    require_global(scope)
     start = period_start(period, (now or utcnow()).date())
     key = board_key(period, start)
     me = str(signed_in.user_id)

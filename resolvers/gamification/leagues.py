@@ -7,9 +7,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 
-import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.unit_of_work import UnitOfWork
@@ -18,8 +16,8 @@ from db.models.leagues import LeagueMembership, LeagueOutcome, LeagueTier
 from db.repositories.leagues import LeagueRepository
 from db.repositories.points import PointRepository
 from resolvers.access import Viewer, require_viewer
-from resolvers.gamification.notices import encode, user_channel
 from resolvers.gamification.rules import week_start
+from resolvers.live import tell, user_channel
 
 COHORT_SIZE = 30
 TIERS = list(LeagueTier)
@@ -132,40 +130,28 @@ async def league_results(
 
 async def roll_over(
     session_factory: async_sessionmaker[AsyncSession],
-    redis: aioredis.Redis | None = None,
     now: datetime | None = None,
 ) -> list[date]:
     """Settles every finished week not settled yet, oldest first, each in one transaction:
     final points from the ledger, ranks, outcomes, and the tier each member plays next;
-    with `redis`, each member hears their result (`leagueSettled`) after the commit.
+    each member hears their result (`leagueSettled`) after the commit.
     Running it again (a redelivered job, a second scheduler) changes nothing."""
     current = week_start((now or utcnow()).astimezone(UTC).date())
     async with session_factory() as session:
         weeks = await LeagueRepository(session).unsettled_weeks(before=current)
     for week in weeks:
         async with UnitOfWork(session_factory) as uow:
-            results = await _settle_week(uow.session, week)
-            if redis is not None and results:
-                uow.after_commit(partial(_announce_results, redis, results))
+            await _settle_week(uow, week)
             await uow.commit()
     return weeks
 
 
-async def _announce_results(redis: aioredis.Redis, results: list[tuple[str, bytes]]) -> None:
-    async with redis.pipeline(transaction=False) as pipe:
-        for channel, payload in results:
-            pipe.publish(channel, payload)
-        await pipe.execute()
-
-
-async def _settle_week(session: AsyncSession, week: date) -> list[tuple[str, bytes]]:
-    """Settles the week; returns each member's result notice (channel, payload)."""
-    leagues = LeagueRepository(session)
+async def _settle_week(uow: UnitOfWork, week: date) -> None:
+    leagues = LeagueRepository(uow.session)
     members = await leagues.lock_unsettled(week)
-    results: list[tuple[str, bytes]] = []
     if not members:
-        return results
-    earned = await PointRepository(session).awarded_between(
+        return
+    earned = await PointRepository(uow.session).awarded_between(
         [m.user_id for m in members], week, week + timedelta(days=7)
     )
     next_week = week + timedelta(days=7)
@@ -186,6 +172,5 @@ async def _settle_week(session: AsyncSession, week: date) -> list[tuple[str, byt
                 place = await _cohort_with_room(leagues, next_week, new_tier)
                 await leagues.move(next_week, member.user_id, new_tier, place)
             result = {"weekStart": week, "rank": rank, "points": points, "outcome": outcome}
-            notice = encode("leagueSettled", result | {"tier": tier, "nextTier": new_tier})
-            results.append((user_channel(member.user_id), notice))
-    return results
+            result |= {"tier": tier, "nextTier": new_tier}
+            tell(uow, user_channel(member.user_id), "leagueSettled", result)

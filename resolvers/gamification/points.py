@@ -16,8 +16,7 @@ from db.models.points import EntryKind, PointEntry, SourceKind
 from db.repositories.base import Page
 from db.repositories.points import Balance, PointRepository
 from resolvers.access import Viewer, require_viewer
-from resolvers.gamification.leaderboards import push_scores
-from resolvers.gamification.notices import encode, user_channel
+from resolvers.gamification.leaderboards import announce_scores
 from resolvers.gamification.rules import (
     AwardInputs,
     compute_award,
@@ -26,6 +25,7 @@ from resolvers.gamification.rules import (
     week_start,
     xp_to_reach,
 )
+from resolvers.live import tell, user_channel
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,9 @@ async def award_points(
             balance, earned_day=request.day, earned_today={**today, kind: earned + amount}
         )
     await points.save_balance(balance)
-    notice = encode(
+    tell(
+        uow,
+        user_channel(request.user_id),
         "pointsAwarded",
         {
             "entryId": str(entry_id),
@@ -149,13 +151,8 @@ async def award_points(
             "total": balance.total,
         },
     )
-
-    async def update_boards() -> None:
-        await push_scores(
-            redis, balance if amount > 0 else None, [(user_channel(request.user_id), notice)]
-        )
-
-    uow.after_commit(update_boards)
+    if amount > 0:
+        announce_scores(uow, redis, balance)
     return Award(entry_id, inputs, balance)
 
 

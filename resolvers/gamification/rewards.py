@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import UserInputError
@@ -29,9 +28,9 @@ from db.repositories.points import PointRepository
 from db.repositories.rewards import RedemptionRepository, RewardRepository
 from db.repositories.users import PreferencesRepository
 from resolvers.access import Viewer, load_visible, require_role, require_viewer
-from resolvers.gamification.notices import announce, user_channel
 from resolvers.gamification.rules import local_day
 from resolvers.input_rules import clean_text, clean_title, not_found
+from resolvers.live import tell, user_channel
 
 MAX_KEY_LENGTH = 100
 MAX_COST = 10_000_000
@@ -85,7 +84,6 @@ async def create_reward(
 
 async def redeem_reward(
     session_factory: async_sessionmaker[AsyncSession],
-    redis: aioredis.Redis,
     viewer: Viewer | None,
     reward_id: uuid.UUID,
     idempotency_key: str,
@@ -153,9 +151,8 @@ async def redeem_reward(
         )
         redemption = await redemptions.get(redemption_id)
         assert redemption is not None
-        announce(
+        tell(
             uow,
-            redis,
             user_channel(signed_in.user_id),
             "pointsSpent",
             {"redemptionId": str(redemption_id), "amount": -reward.cost, "balance": balance},
@@ -179,16 +176,14 @@ def _replay(uow: UnitOfWork, earlier: Redemption, reward_id: uuid.UUID) -> Redee
 
 async def fulfill_redemption(
     session_factory: async_sessionmaker[AsyncSession],
-    redis: aioredis.Redis,
     viewer: Viewer | None,
     redemption_id: uuid.UUID,
 ) -> Redemption:
     require_role(viewer, Role.ADMIN)
     async with UnitOfWork(session_factory) as uow:
         settled = await _settle(uow, redemption_id, RedemptionStatus.FULFILLED)
-        announce(
+        tell(
             uow,
-            redis,
             user_channel(settled.user_id),
             "redemptionFulfilled",
             {"redemptionId": str(settled.id)},
@@ -199,7 +194,6 @@ async def fulfill_redemption(
 
 async def cancel_redemption(
     session_factory: async_sessionmaker[AsyncSession],
-    redis: aioredis.Redis,
     viewer: Viewer | None,
     redemption_id: uuid.UUID,
 ) -> Redemption:
@@ -222,9 +216,8 @@ async def cancel_redemption(
             raise RuntimeError(f"redemption {settled.id} was refunded before")
         await points.credit(settled.user_id, settled.cost)
         await RewardRepository(uow.session).put_back(settled.reward_id)
-        announce(
+        tell(
             uow,
-            redis,
             user_channel(settled.user_id),
             "pointsRefunded",
             {"redemptionId": str(settled.id), "amount": settled.cost},

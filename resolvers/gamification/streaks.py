@@ -7,7 +7,6 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.unit_of_work import UnitOfWork
@@ -16,8 +15,8 @@ from db.models.points import Streak
 from db.repositories.points import StreakRepository
 from db.repositories.users import PreferencesRepository, default_preferences
 from resolvers.access import Viewer, require_viewer
-from resolvers.gamification.notices import announce, user_channel
 from resolvers.gamification.rules import local_day
+from resolvers.live import tell, user_channel
 
 FREEZE_EVERY_ACTIVE_DAYS = 7
 MAX_FREEZES = 2
@@ -101,7 +100,6 @@ def _store(row: Streak, state: StreakState) -> None:
 
 async def settle_streaks(
     session_factory: async_sessionmaker[AsyncSession],
-    redis: aioredis.Redis,
     now: datetime | None = None,
     batch: int = 200,
 ) -> int:
@@ -131,9 +129,8 @@ async def settle_streaks(
                     continue
                 _store(row, after)
                 changed += 1
-                announce(
+                tell(
                     uow,
-                    redis,
                     user_channel(user_id),
                     "streakUpdated",
                     {"current": after.current, "longest": after.longest, "freezes": after.freezes},

@@ -1,0 +1,186 @@
+"""Subscriptions end to end on a real embedded server: its memory bus, its in-process
+worker, a real socket per client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.accounts import Account, gql, register
+from tests.process import studygraph_server
+from tests.study_api import create_goal, create_task, mutate
+from tests.ws_client import Subscriber
+
+COMPLETE = """
+mutation ($id: ID!, $minutes: Int) {
+  completeTask(id: $id, actualMinutes: $minutes) { errors { code } }
+}
+"""
+POINTS = """
+subscription ($after: String) {
+  pointsAwarded(after: $after) { cursor sequence amount reason balance total points { total } }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    workdir = tmp_path_factory.mktemp("live")
+    env = {"ENV": "development", "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'live.db'}"}
+    if os.environ.get("REDIS_URL"):
+        pytest.skip("the embedded default needs REDIS_URL unset")
+    with studygraph_server(env, cwd=workdir) as (base, _process):
+        yield base
+
+
+@pytest.fixture
+async def http(server: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+        yield client
+
+
+async def finish_task(http: httpx.AsyncClient, account: Account, minutes: int = 30) -> None:
+    goal = await create_goal(http, account)
+    task = await create_task(http, account, goalId=goal)
+    payload = await mutate(http, account, COMPLETE, id=task, minutes=minutes)
+    assert payload["errors"] == []
+
+
+async def test_points_awarded_reach_their_owner_only(server: str, http: httpx.AsyncClient) -> None:
+    me, other = await register(http), await register(http)
+    async with (
+        Subscriber(server, me.access_token) as mine,
+        Subscriber(server, other.access_token) as theirs,
+    ):
+        op = await mine.subscribe(POINTS)
+        their_op = await theirs.subscribe(POINTS)
+        await asyncio.sleep(0.2)  # both subscriptions are live
+        await finish_task(http, me, minutes=60)
+
+        event = (await mine.next_data(op))["pointsAwarded"]
+        assert {k: event[k] for k in ("sequence", "amount", "reason", "balance", "total")} == {
+            "sequence": 1,
+            "amount": 30,
+            "reason": "TASK_COMPLETED",
+            "balance": 30,
+            "total": 30,
+        }
+        assert event["points"] == {"total": 30}
+        assert await theirs.nothing_within(0.5)
+        assert their_op == "1"
+
+
+async def test_after_replays_what_was_missed_then_continues_live(
+    server: str, http: httpx.AsyncClient
+) -> None:
+    me = await register(http)
+    async with Subscriber(server, me.access_token) as client:
+        op = await client.subscribe(POINTS)
+        await asyncio.sleep(0.2)
+        await finish_task(http, me, minutes=30)
+        first = (await client.next_data(op))["pointsAwarded"]
+    # Offline: two more awards happen.
+    await finish_task(http, me, minutes=60)
+    await finish_task(http, me, minutes=90)
+
+    async with Subscriber(server, me.access_token) as client:
+        op = await client.subscribe(POINTS, {"after": first["cursor"]})
+        replayed = [(await client.next_data(op))["pointsAwarded"] for _ in range(2)]
+        assert [(e["amount"], e["total"]) for e in replayed] == [(30, 53), (38, 91)]
+        await finish_task(http, me, minutes=30)
+        live = (await client.next_data(op))["pointsAwarded"]
+        assert (live["amount"], live["total"]) == (23, 114)
+        sequences = [first["sequence"], *(e["sequence"] for e in replayed), live["sequence"]]
+        assert sequences == sorted(set(sequences))  # in order, none twice
+        assert await client.nothing_within(0.5)
+
+
+async def test_a_cursor_not_given_by_the_server_is_refused(
+    server: str, http: httpx.AsyncClient
+) -> None:
+    me = await register(http)
+    async with Subscriber(server, me.access_token) as client:
+        op = await client.subscribe(POINTS, {"after": "bm90LWEtY3Vyc29y"})
+        message = await client.receive()
+        assert message["id"] == op
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["INVALID_CURSOR"]
+
+
+async def test_streak_and_badge_events(server: str, http: httpx.AsyncClient) -> None:
+    me = await register(http)
+    async with Subscriber(server, me.access_token) as client:
+        streak = await client.subscribe(
+            "subscription { streakUpdated { current longest freezesHeld } }"
+        )
+        await asyncio.sleep(0.2)
+        await finish_task(http, me)
+        assert await client.next_data(streak) == {
+            "streakUpdated": {"current": 1, "longest": 1, "freezesHeld": 0}
+        }
+
+
+async def test_job_updated_follows_a_job_to_its_end(server: str, http: httpx.AsyncClient) -> None:
+    me, other = await register(http), await register(http)
+    requested = await gql(
+        http, "mutation { exportMyData { job { id } errors { code } } }", account=me
+    )
+    job_id = requested["data"]["exportMyData"]["job"]["id"]
+    query = "subscription ($id: ID!) { jobUpdated(id: $id) { status progress } }"
+
+    async with Subscriber(server, me.access_token) as client:
+        op = await client.subscribe(query, {"id": job_id})
+        statuses: list[str] = []
+        while True:
+            message = await client.receive()
+            if message["type"] == "complete":
+                break
+            assert message["type"] == "next", message
+            statuses.append(message["payload"]["data"]["jobUpdated"]["status"])
+        # Progress reports repeat RUNNING; the statuses only ever move forward.
+        order = ["QUEUED", "RUNNING", "SUCCEEDED"]
+        assert statuses[-1] == "SUCCEEDED"
+        assert statuses == sorted(statuses, key=order.index)
+        assert message["id"] == op
+
+    async with Subscriber(server, other.access_token) as client:
+        op = await client.subscribe(query, {"id": job_id})
+        message = await client.receive()
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["FORBIDDEN"]  # as `job(id)`
+
+
+async def test_leaderboard_updates_are_coalesced(server: str, http: httpx.AsyncClient) -> None:
+    watcher = await register(http)
+    players = [await register(http) for _ in range(6)]
+    goals = [await create_goal(http, p) for p in players]
+    tasks = [await create_task(http, p, goalId=g) for p, g in zip(players, goals, strict=True)]
+    query = """subscription { leaderboardUpdated(period: ALL_TIME) {
+        period sequence changes { rank userId points } } }"""
+
+    async with Subscriber(server, watcher.access_token) as client:
+        op = await client.subscribe(query)
+        await asyncio.sleep(0.2)
+        await asyncio.gather(
+            *(
+                mutate(http, p, COMPLETE, id=t, minutes=30 * (i + 1))
+                for i, (p, t) in enumerate(zip(players, tasks, strict=True))
+            )
+        )
+        updates: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        while len(seen) < len(players):
+            update = (await client.next_data(op))["leaderboardUpdated"]
+            updates.append(update)
+            seen |= {c["userId"]: c["points"] for c in update["changes"]}
+        # Six awards within a moment make one or two updates, not six.
+        assert len(updates) <= 2
+        assert [u["sequence"] for u in updates] == list(range(1, len(updates) + 1))
+        assert sorted(seen.values()) == [23, 30, 38, 45, 53, 61]
+        last = updates[-1]["changes"]
+        assert [c["rank"] for c in last] == sorted(c["rank"] for c in last)
