@@ -40,6 +40,11 @@ def serve(settings: Settings, host: str, port: int) -> None:
         port=port,
         log_config=None,
         ws_max_size=settings.max_ws_message_bytes,
+        ws_ping_interval=settings.ws_ping_interval_seconds,
+        ws_ping_timeout=settings.ws_ping_timeout_seconds,
+        # Compressing costs CPU per subscriber per event, and with it uvicorn buffers
+        # whatever a client does not read instead of making the sender wait.
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=20,
         proxy_headers=True,
     )

@@ -26,6 +26,8 @@ import redis.asyncio as aioredis
 from broadcaster import Broadcast, Event
 from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +161,9 @@ class RedisPubSubBackend(BroadcastBackend):
             try:
                 pubsub = self._client.pubsub()
                 await pubsub.connect()
+                # A reconnection behind our back would resubscribe without telling anyone
+                # that events were missed: a broken connection must reach this loop.
+                pubsub.connection.retry = Retry(NoBackoff(), 0)
                 if self._channels:
                     await pubsub.subscribe(*self._channels)
                 self._pubsub = pubsub
@@ -239,6 +244,9 @@ class EventBus(Broadcast):
             queue.get_nowait()
         queue.put_nowait(Event(channel, _DROPPED))
         self.dropped += 1
+        log.warning(
+            "dropped a subscriber of %s: it fell %d events behind", channel, self.queue_size
+        )
         on_drop = self._on_drop.pop(id(queue), None)
         if on_drop is not None:
             on_drop()

@@ -10,6 +10,9 @@ from typing import Any
 
 import fakeredis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError
 
 from core.settings import Settings
 
@@ -27,4 +30,7 @@ def create_redis(settings: Settings) -> aioredis.Redis:
         socket_timeout=settings.redis_socket_timeout_seconds,
         socket_connect_timeout=settings.redis_socket_timeout_seconds,
         health_check_interval=30,
+        # A connection left over from before a Redis restart fails once; a fresh one works.
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry_on_error=[ConnectionError],
     )

@@ -57,6 +57,14 @@ class Settings(BaseSettings):
     max_query_cost: int = 5_000
     max_page_size: int = 100
     subscriptions_per_connection: int = 20
+    # The legacy `graphql-ws` protocol, for old clients only: graphql-transport-ws otherwise.
+    legacy_ws_protocol: bool = False
+    # WebSocket pings of the server: a peer that does not answer in time is disconnected,
+    # which is what ends a socket whose client stopped reading altogether.
+    ws_ping_interval_seconds: float = Field(default=20.0, gt=0)
+    ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
+    # How long logged live events stay replayable with `after:`.
+    event_keep_days: int = Field(default=7, ge=1)
     connection_init_timeout_seconds: float = 10.0
 
     # None follows ENV: on in development and test, off in production.

@@ -130,7 +130,14 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
         )
 
     http = GraphQLHTTPEndpoint(schema, settings, make_context)
-    websocket = GraphQLWebSocket(schema, settings, make_context, authenticate, live)
+    websocket = GraphQLWebSocket(
+        schema,
+        settings,
+        make_context,
+        authenticate,
+        live,
+        legacy_protocol=settings.legacy_ws_protocol,
+    )
     return Starlette(
         routes=[
             Route("/graphql", http.handle, methods=ANY_METHOD),

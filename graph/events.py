@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
@@ -18,7 +19,8 @@ def on_drop(info: strawberry.Info[Context, None]) -> Callable[[], None] | None:
     context = info.context
     if context.live is None or not isinstance(context.request, WebSocket):
         return None
-    return context.live.closer(context.request)
+    # Subscription resolvers run in the task of their operation.
+    return context.live.closer(context.request, asyncio.current_task())
 
 
 async def per_event(

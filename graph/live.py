@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import redis.asyncio as aioredis
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from resolvers.auth import REVOCATION_CHANNEL
 
@@ -56,15 +56,23 @@ class LiveConnections:
 
     async def close(self, websocket: WebSocket, reason: str, code: int = CLOSE_FORBIDDEN) -> None:
         self.remove(websocket)
-        with contextlib.suppress(RuntimeError):  # already closed by the client
+        # Already closed by the client, or gone while the close waited for the socket.
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             await websocket.close(code=code, reason=reason)
 
-    def closer(self, websocket: WebSocket) -> Callable[[], None]:
+    def closer(
+        self, websocket: WebSocket, operation: asyncio.Task[object] | None
+    ) -> Callable[[], None]:
         """What the bus calls when this socket's subscriber fell too far behind: the
-        socket is closed at once, since a client that stopped reading never asks again."""
+        close frame follows what the socket still has to send. A peer that reads nothing
+        at all is cut off by the server's keep-alive ping timeout instead."""
         loop = asyncio.get_running_loop()
 
         def close() -> None:
+            # The operation is stuck sending to the socket: it ends here, quietly, rather
+            # than failing once the socket is closed under it.
+            if operation is not None and not operation.done():
+                operation.cancel()
             task = loop.create_task(self.close(websocket, "Too slow to keep up", CLOSE_TOO_SLOW))
             self._closing.add(task)
             task.add_done_callback(self._closing.discard)

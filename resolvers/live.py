@@ -13,6 +13,7 @@ import base64
 import binascii
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -84,6 +85,17 @@ async def _log(uow: UnitOfWork, pending: _Pending) -> None:
     # Registered now, so it runs after every other effect of the transaction (a
     # leaderboard's scores are written before anyone is told they changed).
     uow.after_commit(publish)
+
+
+async def prune_events(
+    session_factory: async_sessionmaker[AsyncSession], keep: timedelta, now: datetime | None = None
+) -> int:
+    """Forgets logged events older than `keep`; a cursor from before then is refused with
+    CURSOR_EXPIRED rather than replayed with a hole."""
+    async with session_factory() as session:
+        removed = await ChannelEventRepository(session).prune((now or utcnow()) - keep)
+        await session.commit()
+    return removed
 
 
 def encode_cursor(seq: int) -> str:

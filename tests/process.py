@@ -23,12 +23,14 @@ def free_port() -> int:
 
 @contextmanager
 def studygraph_server(
-    env: dict[str, str], cwd: Path, timeout: float = 60.0
+    env: dict[str, str], cwd: Path, timeout: float = 60.0, log_path: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`studygraph serve` on a free port; yields its base URL once /health answers."""
+    """`studygraph serve` on a free port; yields its base URL once /health answers. Its
+    output goes to `log_path` (or a temporary file)."""
     port = free_port()
     # A file, not a pipe: a long-lived server must never block on a full pipe nobody reads.
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed when the server stops)
+    # Closed when the server stops.
+    log = open(log_path, "w+") if log_path else tempfile.TemporaryFile("w+")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "studygraph", "serve", "--port", str(port)],
         cwd=cwd,

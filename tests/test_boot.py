@@ -23,7 +23,11 @@ def server(
     workdir = tmp_path_factory.mktemp("serve")
     # No DATABASE_URL, no REDIS_URL: the embedded default, in a directory of its own.
     env = {"ENV": "development", "DATABASE_URL": "", "REDIS_URL": ""}
-    with studygraph_server({k: v for k, v in env.items() if v}, cwd=workdir) as (base, process):
+    log = workdir / "serve.log"
+    with studygraph_server({k: v for k, v in env.items() if v}, workdir, log_path=log) as (
+        base,
+        process,
+    ):
         yield base, process, workdir
 
 
@@ -57,9 +61,10 @@ def test_migrated_the_sqlite_file_on_start(server: tuple[str, subprocess.Popen[s
 def test_prints_where_graphiql_is_and_stops_cleanly(
     server: tuple[str, subprocess.Popen[str], Path],
 ) -> None:
-    base, process, _ = server
+    base, process, workdir = server
     process.terminate()
-    output, _ = process.communicate(timeout=30)
+    process.wait(timeout=30)
+    output = (workdir / "serve.log").read_text()
     # uvicorn shuts down gracefully, then re-raises the signal so the exit status tells it.
     assert process.returncode == -signal.SIGTERM
     assert "Application shutdown complete." in output

@@ -175,3 +175,21 @@ def test_each_operation_on_a_socket_reads_fresh_data(ws_client: TestClient) -> N
         assert run(ws, "3", goals) == {
             "me": {"goals": {"edges": [{"node": {"title": "Over the socket"}}]}}
         }
+
+
+def test_legacy_protocol_is_spoken_when_enabled(tmp_path: Path) -> None:
+    settings = make_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", legacy_ws_protocol=True
+    )
+    upgrade(settings)
+    with TestClient(create_app(settings)) as client:
+        account = sign_up(client)
+        with client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as ws:
+            assert ws.accepted_subprotocol == "graphql-ws"
+            ws.send_json(
+                {
+                    "type": "connection_init",
+                    "payload": {"authorization": f"Bearer {account['accessToken']}"},
+                }
+            )
+            assert ws.receive_json() == {"type": "connection_ack"}

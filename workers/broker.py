@@ -11,12 +11,12 @@ from dramatiq.middleware import AsyncIO
 
 from core.settings import Settings
 from core.unit_of_work import set_job_sender
-from workers import gamification, jobs, users
+from workers import gamification, jobs, live, users
 from workers.runtime import DatabaseMiddleware, EventBusMiddleware
 
 QUEUES = ("default", "ml", "notifications")
 # Each actor module declares its actors on the broker it is given.
-ACTOR_MODULES = (jobs, users, gamification)
+ACTOR_MODULES = (jobs, users, gamification, live)
 
 
 def create_broker(settings: Settings) -> dramatiq.Broker:
