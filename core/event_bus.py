@@ -163,6 +163,7 @@ class RedisPubSubBackend(BroadcastBackend):
                 await pubsub.connect()
                 # A reconnection behind our back would resubscribe without telling anyone
                 # that events were missed: a broken connection must reach this loop.
+                assert pubsub.connection is not None
                 pubsub.connection.retry = Retry(NoBackoff(), 0)
                 if self._channels:
                     await pubsub.subscribe(*self._channels)
