@@ -7,8 +7,9 @@ holding points, beside a plain SQL rank query on the same data, run side by side
 Needs PostgreSQL and Redis: BENCH_DATABASE_URL (default the database `bench_gamification`,
 created when missing) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, emptied).
 An award is the service function `award_points`: the ledger row, the balances and every
-affected leaderboard updated, committed to PostgreSQL. A read is the service function
-`leaderboard` (a weekly page of 10 and the caller's rank with neighbours); the baseline is
+affected leaderboard updated, committed to PostgreSQL, its live events logged and
+published. A read is the service function `leaderboard` (a weekly page of 10 and the
+caller's rank with neighbours); the baseline is
 `ORDER BY weekly DESC LIMIT 10` + `COUNT(*)` of those ahead of the caller on the same table.
 Targets: >= 1000 awards/s; rank reads >= 20x faster than the SQL baseline.
 """
@@ -29,6 +30,7 @@ from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.goals_seed import ensure_database
+from core.event_bus import EventBus, use_bus
 from core.ids import new_id
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
@@ -263,6 +265,11 @@ async def main_async(args: argparse.Namespace) -> None:
     engine = create_engine(settings)
     factory = create_session_factory(engine)
     redis = aioredis.from_url(str(settings.redis_url), decode_responses=True)
+    # Awards log and publish their live events (pointsAwarded, leaderboard updates) as in
+    # the api, so their cost is measured too.
+    bus = EventBus.over_redis(redis)
+    await bus.connect()
+    use_bus(bus)
     try:
         users = await seed(factory, args.users)
         await redis.flushdb()
@@ -311,6 +318,8 @@ async def main_async(args: argparse.Namespace) -> None:
         ratio = ms(sql_latencies, 0.5) / ms(redis_latencies, 0.5)
         print(f"rank reads, p50 latency SQL / leaderboard: {ratio:.1f}x  (target >= 20x)")
     finally:
+        use_bus(None)
+        await bus.disconnect()
         await redis.aclose()
         await engine.dispose()
 

@@ -178,8 +178,8 @@ async def test_leaderboard_updates_are_coalesced(server: str, http: httpx.AsyncC
             update = (await client.next_data(op))["leaderboardUpdated"]
             updates.append(update)
             seen |= {c["userId"]: c["points"] for c in update["changes"]}
-        # Six awards within a moment make one or two updates, not six.
-        assert len(updates) <= 2
+        # Six awards within a moment: the first at once, the rest gathered; not six.
+        assert len(updates) <= 3
         assert [u["sequence"] for u in updates] == list(range(1, len(updates) + 1))
         assert sorted(seen.values()) == [23, 30, 38, 45, 53, 61]
         last = updates[-1]["changes"]

@@ -1,22 +1,26 @@
-"""`leaderboardUpdated`: the places that changed on a board, coalesced.
+"""`leaderboardUpdated`: the places that changed on a board, throttled and shared.
 
-Every award announces the user's new points on the board's channel; a subscriber gathers
-what arrives within a short window and is told once, with the new ranks read from the
-board, so a burst of a thousand awards in a second makes a few updates, not a thousand.
+Every award announces the user's new points on the board's channel. Each api instance runs
+one feed per board while anyone there watches it: the first announcement of a quiet spell
+goes out at once, what arrives in the next moment is gathered into one more update, and
+each update's new places are read once (Redis, then the names from PostgreSQL) and handed
+to every local subscriber. A burst of a thousand awards in a second makes a few updates.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.event_bus import Envelope, current_bus
+from core.event_bus import Envelope, EventBus, SubscriberDropped, current_bus
 from db.base import utcnow
 from db.repositories.points import PointRepository
 from resolvers.access import Viewer, require_viewer
@@ -30,7 +34,10 @@ from resolvers.gamification.leaderboards import (
     require_global,
 )
 
-COALESCE_SECONDS = 0.25
+log = logging.getLogger(__name__)
+
+THROTTLE_SECONDS = 0.2
+QUEUE_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,119 @@ class BoardUpdate:
     changes: list[Standing]
 
 
+@dataclass(eq=False)
+class _Watcher:
+    queue: asyncio.Queue[BoardUpdate | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
+    )
+    on_drop: Callable[[], None] | None = None
+
+
+class _Feed:
+    """One board's updates on this instance, computed once for all who watch it."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        redis: aioredis.Redis,
+        bus: EventBus,
+        period: LeaderboardPeriod,
+        clock: Callable[[], datetime],
+    ):
+        self.session_factory = session_factory
+        self.redis = redis
+        self.bus = bus
+        self.period = period
+        self.clock = clock
+        self.watchers: set[_Watcher] = set()
+        self.sequence = 0
+        self.ready = asyncio.get_running_loop().create_future()
+        self.task = asyncio.create_task(self._run(), name=f"board-feed-{period}")
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            async with self.bus.subscribe(board_channel(self.period)) as feed:
+                self.ready.set_result(None)
+                while True:
+                    burst = [await feed.get()]
+                    await self._announce(burst)
+                    # Whatever arrives in the next moment makes one more update.
+                    deadline = loop.time() + THROTTLE_SECONDS
+                    burst = []
+                    while (left := deadline - loop.time()) > 0:
+                        try:
+                            burst.append(await asyncio.wait_for(feed.get(), left))
+                        except TimeoutError:
+                            break
+                    if burst:
+                        await self._announce(burst)
+        except BaseException as exc:
+            if not self.ready.done():
+                self.ready.set_exception(exc)
+            for watcher in list(self.watchers):
+                self._drop(watcher)
+            if not isinstance(exc, asyncio.CancelledError | SubscriberDropped):
+                log.exception("leaderboard feed %s failed", self.period)
+            raise
+
+    async def _announce(self, burst: Sequence[object]) -> None:
+        start = period_start(self.period, self.clock().date())
+        try:
+            changes = await _standings(self.session_factory, self.redis, self.period, start, burst)
+        except Exception:
+            # Redis or the database away for a moment: this update is lost, the feed lives.
+            log.exception("leaderboard update of %s failed", self.period)
+            return
+        if not changes:
+            return
+        self.sequence += 1
+        update = BoardUpdate(self.period, LeaderboardScope.GLOBAL, start, self.sequence, changes)
+        for watcher in list(self.watchers):
+            try:
+                watcher.queue.put_nowait(update)
+            except asyncio.QueueFull:
+                self._drop(watcher)
+
+    def _drop(self, watcher: _Watcher) -> None:
+        self.watchers.discard(watcher)
+        while not watcher.queue.empty():
+            watcher.queue.get_nowait()
+        watcher.queue.put_nowait(None)
+        if watcher.on_drop is not None:
+            watcher.on_drop()
+
+
+_feeds: dict[tuple[int, int, LeaderboardPeriod], _Feed] = {}
+
+
+@contextlib.asynccontextmanager
+async def _watching(
+    session_factory: async_sessionmaker[AsyncSession],
+    redis: aioredis.Redis,
+    period: LeaderboardPeriod,
+    on_drop: Callable[[], None] | None,
+    clock: Callable[[], datetime],
+) -> AsyncIterator[_Watcher]:
+    bus = current_bus()
+    key = (id(bus), id(redis), period)
+    feed = _feeds.get(key)
+    if feed is None or feed.task.done():
+        feed = _feeds[key] = _Feed(session_factory, redis, bus, period, clock)
+    watcher = _Watcher(on_drop=on_drop)
+    feed.watchers.add(watcher)
+    try:
+        await asyncio.shield(feed.ready)
+        yield watcher
+    finally:
+        feed.watchers.discard(watcher)
+        if not feed.watchers and _feeds.get(key) is feed:
+            del _feeds[key]
+            feed.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, SubscriberDropped):
+                await feed.task
+
+
 async def board_updates(
     session_factory: async_sessionmaker[AsyncSession],
     redis: aioredis.Redis,
@@ -50,27 +170,16 @@ async def board_updates(
     scope: LeaderboardScope,
     *,
     on_drop: Callable[[], None] | None = None,
-    window: float = COALESCE_SECONDS,
     clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[BoardUpdate]:
     require_viewer(viewer)
     require_global(scope)
-    loop = asyncio.get_running_loop()
-    sequence = 0
-    async with current_bus().subscribe(board_channel(period), on_drop) as feed:
+    async with _watching(session_factory, redis, period, on_drop, clock) as watcher:
         while True:
-            burst = [await feed.get()]
-            deadline = loop.time() + window
-            while (left := deadline - loop.time()) > 0:
-                try:
-                    burst.append(await asyncio.wait_for(feed.get(), left))
-                except TimeoutError:
-                    break
-            start = period_start(period, clock().date())
-            changes = await _standings(session_factory, redis, period, start, burst)
-            if changes:
-                sequence += 1
-                yield BoardUpdate(period, scope, start, sequence, changes)
+            update = await watcher.queue.get()
+            if update is None:
+                raise SubscriberDropped("Too slow: updates arrived faster than they were read")
+            yield update
 
 
 async def _standings(
