@@ -35,6 +35,7 @@ from graph.limits import CachedParser, CostLimiter, directive_limit_rule
 from graph.loaders import FreshLoaders
 from graph.permissions import install_visibility_guard
 from graph.relay import Node, NodeQuery
+from graph.shared_results import SharedEventExecutor
 from graph.system.queries import SystemQuery
 from graph.users.mutations import UserMutation
 from graph.users.queries import UserQuery
@@ -99,6 +100,7 @@ def build_schema(settings: Settings) -> StudyGraphSchema:
         types=[Node],
         extensions=extensions_for(settings),
         config=StrawberryConfig(disable_field_suggestions=not settings.field_suggestions_enabled),
+        execution_context_class=SharedEventExecutor,
     )
     install_visibility_guard(schema._schema)
     return schema

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -66,6 +67,11 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self._make_context = make_context
         self._authenticate = authenticate
         self.live = live
+
+    def encode_json(self, data: object) -> str:
+        # Text frames, as graphql-transport-ws clients expect; orjson is several times
+        # faster than json, and a fan-out encodes once per subscriber.
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         assert isinstance(request, WebSocket)

@@ -96,13 +96,22 @@ class LeaderboardUpdate:
     changes: list[LeaderboardEntry] = strawberry.field(
         description="The users whose points changed, at their new places, best first."
     )
+    # Nothing here depends on who reads it: every subscriber of the instance gets this one
+    # object, resolved once per distinct selection set (see graph/shared_results.py).
+    shared_results: strawberry.Private[dict[object, object]]
 
     @classmethod
     def of(cls, update: BoardUpdate) -> LeaderboardUpdate:
-        return cls(
+        found = update.rendered.get("graphql")
+        if isinstance(found, LeaderboardUpdate):
+            return found
+        made = cls(
             period=update.period,
             scope=update.scope,
             period_start=update.period_start,
             sequence=update.sequence,
             changes=[LeaderboardEntry.of(standing) for standing in update.changes],
+            shared_results={},
         )
+        update.rendered["graphql"] = made
+        return made

@@ -47,6 +47,8 @@ class BoardUpdate:
     period_start: date | None
     sequence: int
     changes: list[Standing]
+    # What the layers that render the update build from it once, for every subscriber.
+    rendered: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 @dataclass(eq=False)
