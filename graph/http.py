@@ -16,7 +16,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import process_result
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
@@ -24,6 +23,7 @@ from core.errors import AuthenticationError
 from core.settings import Settings
 from graph.context import Context
 from graph.errors import shape_errors
+from graph.ide import graphiql_html
 from graph.schema import StudyGraphSchema
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -95,7 +95,7 @@ class GraphQLHTTPEndpoint:
         self.schema = schema
         self.settings = settings
         self.make_context = make_context
-        self._ide_html = get_graphql_ide_html(graphql_ide="graphiql")
+        self._ide_html = graphiql_html()
 
     async def handle(self, request: Request) -> Response:
         media = negotiate(request.headers.get("accept"))

@@ -78,6 +78,8 @@ async def test_graphiql_in_development(development: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "graphiql" in response.text.lower()
+    # Subscriptions from the page carry the headers editor's token in `connection_init`.
+    assert "wsConnectionParams: authorization ? { authorization } : {}" in response.text
 
 
 async def test_no_mutations_over_get_in_production(production: httpx.AsyncClient) -> None:
