@@ -16,11 +16,13 @@ import dramatiq
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
 
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job, JobStatus
 from db.repositories.jobs import JobRepository
+from tests.bus_tap import tapped
 from tests.conftest import TEST_REDIS_URL, make_settings
 from tests.worker_probes import EFFECT_KIND, PROBE_ACTOR, REMINDER_ACTOR
 from workers.broker import create_broker
@@ -198,3 +200,25 @@ async def test_w5_hung_actor_is_stopped_at_its_time_limit(
     assert job.error is not None and "TimeLimitExceeded" in job.error
     assert time.monotonic() - started < 60
     assert await effects(session_factory) == 0
+
+
+async def test_a_worker_process_tells_live_clients_its_job_changed(
+    app: Starlette,
+    workers: Workers,
+    broker: dramatiq.Broker,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """The worker publishes on Redis; this process's bus (as an api's) hears it."""
+    job_id = uuid.uuid4()
+    async with tapped(f"job:{job_id}") as tap:
+        async with UnitOfWork(session_factory) as uow:
+            job = Job(id=job_id, owner_id=None, kind="PROBE", actor=PROBE_ACTOR)
+            JobRepository(uow.session).add(job)
+            await uow.commit()
+        broker.get_actor(PROBE_ACTOR).send(str(job_id), 0.2)
+        workers.start()
+        await wait_for(session_factory, job_id, {JobStatus.SUCCEEDED}, within=60)
+        heard = [(channel, body) for channel, body in await tap.heard(wait=1.0)]
+    statuses = [body["data"]["status"] for _, body in heard]
+    assert statuses[0] == "RUNNING" and statuses[-1] == "SUCCEEDED"
+    assert {body["event"] for _, body in heard} == {"jobUpdated"}
