@@ -132,11 +132,14 @@ async def follow(
     database session between events.
     """
     async with (bus or current_bus()).subscribe(channel, on_drop) as feed:
-        if after is None:
-            async with session_factory() as session:
-                seen = await ChannelEventRepository(session).last_seq(channel)
-        else:
-            seen = after
+        async with session_factory() as session:
+            last = await ChannelEventRepository(session).last_seq(channel)
+        if after is not None and after > last:
+            # Not a cursor of this channel: following from it would skip what comes next.
+            raise UserInputError(
+                "Not a cursor this subscription gave", code="INVALID_CURSOR", field="after"
+            )
+        seen = last if after is None else after
         async for envelope in _catch_up(session_factory, channel, seen, strict=after is not None):
             seen = envelope.seq
             if envelope.event in events:

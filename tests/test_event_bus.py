@@ -205,6 +205,17 @@ async def test_pruned_events_make_an_old_cursor_expire(
     assert received == [4]
 
 
+async def test_a_cursor_beyond_the_channel_is_refused(
+    app: Starlette, session_factory: Factory
+) -> None:
+    channel = f"user:{uuid.uuid4()}"
+    await tell_one(session_factory, channel, "a", 1)
+    with pytest.raises(UserInputError) as refused:
+        async for _ in follow(session_factory, channel, {"a"}, after=2):
+            pass
+    assert refused.value.code == "INVALID_CURSOR"
+
+
 def test_cursors_round_trip_and_foreign_ones_are_refused() -> None:
     assert decode_cursor(encode_cursor(42)) == 42
     for bad in ("", "bm90LWEtY3Vyc29y", "!!", encode_cursor(1)[:-3]):
