@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from db.models import badges, leagues, points, rewards
@@ -53,3 +55,11 @@ LeagueTier = leagues.LeagueTier
 LeagueOutcome = leagues.LeagueOutcome
 LeaderboardPeriod = leaderboards.LeaderboardPeriod
 LeaderboardScope = leaderboards.LeaderboardScope
+
+# The argument that names a board of a non-GLOBAL scope, on `leaderboard` and its updates.
+ScopeId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The friend list's owner, group or challenge of a non-GLOBAL scope."
+    ),
+]

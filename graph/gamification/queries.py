@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 import strawberry
 
 from core.errors import UserInputError
 from graph.context import Context
-from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope, RewardTier
+from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope, RewardTier, ScopeId
 from graph.gamification.reward_types import Redemption, Reward
 from graph.gamification.types import (
     Badge,
@@ -102,12 +101,7 @@ class GamificationQuery:
         info: strawberry.Info[Context, None],
         period: LeaderboardPeriod,
         scope: LeaderboardScope = LeaderboardScope.GLOBAL,
-        scope_id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(
-                description="The friend list's owner, group or challenge of a non-GLOBAL scope."
-            ),
-        ] = None,
+        scope_id: ScopeId = None,
         first: int = 10,
     ) -> Leaderboard:
         board = await leaderboards.leaderboard(

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated
 
 import strawberry
 
+from core.event_bus import Envelope
 from graph.context import Context
 from graph.events import on_drop, per_event
-from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope
+from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope, ScopeId
 from graph.gamification.events import (
     BadgeEarnedEvent,
     LeaderboardUpdate,
@@ -18,10 +19,26 @@ from graph.permissions import IsAuthenticated
 from resolvers.gamification.board_updates import board_updates
 from resolvers.live import follow_mine
 
-AFTER = strawberry.argument(
-    description="A cursor of an event received before: what came after it is replayed "
-    "first, then live events follow, with no gap and no duplicate. Omitted: from now on."
-)
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="A cursor of an event received before: what came after it is replayed "
+        "first, then live events follow, with no gap and no duplicate. Omitted: from now on."
+    ),
+]
+
+
+def _mine(
+    info: strawberry.Info[Context, None], event: str, after: str | None
+) -> AsyncIterator[Envelope]:
+    events = follow_mine(
+        info.context.session_factory,
+        info.context.viewer,
+        {event},
+        after=after,
+        on_drop=on_drop(info),
+    )
+    return per_event(info, events)
 
 
 @strawberry.type
@@ -30,46 +47,25 @@ class GamificationSubscription:
         description="Points awarded to me.", permission_classes=[IsAuthenticated]
     )
     async def points_awarded(
-        self, info: strawberry.Info[Context, None], after: Annotated[str | None, AFTER] = None
+        self, info: strawberry.Info[Context, None], after: After = None
     ) -> AsyncGenerator[PointsAwardedEvent, None]:
-        events = follow_mine(
-            info.context.session_factory,
-            info.context.viewer,
-            {"pointsAwarded"},
-            after=after,
-            on_drop=on_drop(info),
-        )
-        async for envelope in per_event(info, events):
+        async for envelope in _mine(info, "pointsAwarded", after):
             yield PointsAwardedEvent.of(envelope)
 
     @strawberry.subscription(
         description="Changes of my streak.", permission_classes=[IsAuthenticated]
     )
     async def streak_updated(
-        self, info: strawberry.Info[Context, None], after: Annotated[str | None, AFTER] = None
+        self, info: strawberry.Info[Context, None], after: After = None
     ) -> AsyncGenerator[StreakUpdatedEvent, None]:
-        events = follow_mine(
-            info.context.session_factory,
-            info.context.viewer,
-            {"streakUpdated"},
-            after=after,
-            on_drop=on_drop(info),
-        )
-        async for envelope in per_event(info, events):
+        async for envelope in _mine(info, "streakUpdated", after):
             yield StreakUpdatedEvent.of(envelope)
 
     @strawberry.subscription(description="Badges I earn.", permission_classes=[IsAuthenticated])
     async def badge_earned(
-        self, info: strawberry.Info[Context, None], after: Annotated[str | None, AFTER] = None
+        self, info: strawberry.Info[Context, None], after: After = None
     ) -> AsyncGenerator[BadgeEarnedEvent, None]:
-        events = follow_mine(
-            info.context.session_factory,
-            info.context.viewer,
-            {"badgeEarned"},
-            after=after,
-            on_drop=on_drop(info),
-        )
-        async for envelope in per_event(info, events):
+        async for envelope in _mine(info, "badgeEarned", after):
             yield BadgeEarnedEvent.of(envelope)
 
     @strawberry.subscription(
@@ -81,12 +77,7 @@ class GamificationSubscription:
         info: strawberry.Info[Context, None],
         period: LeaderboardPeriod,
         scope: LeaderboardScope = LeaderboardScope.GLOBAL,
-        scope_id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(
-                description="The friend list's owner, group or challenge of a non-GLOBAL scope."
-            ),
-        ] = None,
+        scope_id: ScopeId = None,
     ) -> AsyncGenerator[LeaderboardUpdate, None]:
         updates = board_updates(
             info.context.session_factory,

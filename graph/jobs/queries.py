@@ -21,6 +21,13 @@ async def fetch_job(info: strawberry.Info[Context, None], job_id: uuid.UUID) -> 
 register_node("Job", fetch_job)
 
 
+def job_id_of(id: strawberry.ID) -> uuid.UUID:
+    type_name, local = from_global_id(id)
+    if type_name != "Job":
+        raise UserInputError("Not a job id", code="INVALID_ID", field="id")
+    return local
+
+
 @strawberry.type
 class JobQuery:
     @strawberry.field(
@@ -28,7 +35,4 @@ class JobQuery:
         permission_classes=[IsAuthenticated],
     )
     async def job(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> Job | None:
-        type_name, local = from_global_id(id)
-        if type_name != "Job":
-            raise UserInputError("Not a job id", code="INVALID_ID", field="id")
-        return await fetch_job(info, local)
+        return await fetch_job(info, job_id_of(id))
