@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     broker_maintenance_per_million: int = Field(default=1000, ge=1, le=1_000_000)
     job_stale_after_seconds: int = Field(default=300, ge=1)
     job_sweep_every_seconds: int = Field(default=60, ge=1)
+    # A replan waits this long after the change that asked for it, so a burst of changes
+    # (a dozen tasks skipped in a row) is planned once.
+    replan_debounce_ms: int = Field(default=2_000, ge=0, le=60_000)
     # Further modules whose `declare(broker, settings)` adds actors (plugins, diagnostics).
     extra_actor_modules: list[str] = Field(default_factory=list)
 

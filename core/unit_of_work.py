@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
-# Sends a job's message: (actor name, job id). The process entry point installs the
-# Dramatiq sender, so business code enqueues by name without importing the workers.
-JobSender = Callable[[str, str], None]
+# Sends a job's message: (actor name, job id, delay in ms). The process entry point installs
+# the Dramatiq sender, so business code enqueues by name without importing the workers.
+JobSender = Callable[[str, str, int], None]
 
 _job_sender: JobSender | None = None
 
@@ -67,8 +67,9 @@ class UnitOfWork:
             self._after_commit.clear()
             self.scratch.clear()
 
-    def enqueue(self, actor_name: str, job_id: str) -> None:
+    def enqueue(self, actor_name: str, job_id: str, *, delay_ms: int = 0) -> None:
         """Sends the job's message once the job row is committed; a rollback sends nothing.
+        With a delay, the message is delivered no earlier than `delay_ms` after the send.
 
         A crash between commit and send leaves the job QUEUED for the stale-job sweep.
         """
@@ -77,7 +78,7 @@ class UnitOfWork:
             raise RuntimeError("no job sender installed in this process")
 
         async def send() -> None:
-            await asyncio.to_thread(sender, actor_name, job_id)
+            await asyncio.to_thread(sender, actor_name, job_id, delay_ms)
 
         self.after_commit(send)
 

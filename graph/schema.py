@@ -35,6 +35,9 @@ from graph.limits import CachedParser, CostLimiter, directive_limit_rule
 from graph.loaders import FreshLoaders
 from graph.permissions import install_visibility_guard
 from graph.relay import Node, NodeQuery
+from graph.schedules.mutations import ScheduleMutation
+from graph.schedules.queries import ScheduleQuery
+from graph.schedules.subscriptions import ScheduleSubscription
 from graph.shared_results import SharedEventExecutor
 from graph.system.queries import SystemQuery
 from graph.users.mutations import UserMutation
@@ -48,6 +51,7 @@ QUERY_PARTS: tuple[type, ...] = (
     GoalQuery,
     FocusQuery,
     GamificationQuery,
+    ScheduleQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     UserMutation,
@@ -55,9 +59,14 @@ MUTATION_PARTS: tuple[type, ...] = (
     TaskMutation,
     FocusMutation,
     GamificationMutation,
+    ScheduleMutation,
 )
 
-SUBSCRIPTION_PARTS: tuple[type, ...] = (JobSubscription, GamificationSubscription)
+SUBSCRIPTION_PARTS: tuple[type, ...] = (
+    JobSubscription,
+    GamificationSubscription,
+    ScheduleSubscription,
+)
 
 Query = merge_types("Query", QUERY_PARTS)
 Mutation = merge_types("Mutation", MUTATION_PARTS)

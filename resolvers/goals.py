@@ -18,7 +18,7 @@ from db.repositories.base import Page
 from db.repositories.goals import GoalEffort, GoalListing, GoalRepository, MilestoneRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.input_rules import check_target_date, clean_text, clean_title, not_found
-from resolvers.study_events import GoalCompleted
+from resolvers.study_events import GoalCompleted, GoalReprioritised
 
 MAX_MILESTONES = 100
 
@@ -108,8 +108,9 @@ async def update_goal(
             goal.description = description
         if changes.category is not None:
             goal.category = changes.category
-        if changes.priority is not None:
+        if changes.priority is not None and changes.priority != goal.priority:
             goal.priority = changes.priority
+            await publish(uow, GoalReprioritised(goal.user_id, goal.id))
         if target_date is not None or "targetDate" in changes.clear:
             goal.target_date = target_date
         if changes.status is not None and changes.status != goal.status:

@@ -29,10 +29,17 @@ Progress = Callable[[float], Awaitable[None]]
 Work = Callable[[UnitOfWork, Job, Progress], Awaitable[dict[str, Any]]]
 
 
-async def create_job(uow: UnitOfWork, *, owner_id: uuid.UUID | None, kind: str, actor: str) -> Job:
+async def create_job(
+    uow: UnitOfWork,
+    *,
+    owner_id: uuid.UUID | None,
+    kind: str,
+    actor: str,
+    delay_ms: int = 0,
+) -> Job:
     job = JobRepository(uow.session).add(Job(owner_id=owner_id, kind=kind, actor=actor))
     await uow.session.flush()
-    uow.enqueue(actor, str(job.id))
+    uow.enqueue(actor, str(job.id), delay_ms=delay_ms)
     return job
 
 

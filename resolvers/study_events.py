@@ -12,6 +12,13 @@ from db.models.goals import Difficulty, Timeliness
 
 
 @dataclass(frozen=True)
+class TaskAdded(DomainEvent):
+    user_id: uuid.UUID
+    task_id: uuid.UUID
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
 class TaskCompleted(DomainEvent):
     user_id: uuid.UUID
     task_id: uuid.UUID
@@ -37,6 +44,12 @@ class GoalCompleted(DomainEvent):
     user_id: uuid.UUID
     goal_id: uuid.UUID
     completed_at: datetime
+
+
+@dataclass(frozen=True)
+class GoalReprioritised(DomainEvent):
+    user_id: uuid.UUID
+    goal_id: uuid.UUID
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from resolvers.focus import focused_seconds
 from resolvers.focus import minutes as focus_minutes
 from resolvers.goals import own_goal, own_milestone
 from resolvers.input_rules import check_due_at, check_minutes, clean_text, clean_title, not_found
-from resolvers.study_events import TaskCompleted, TaskSkipped
+from resolvers.study_events import TaskAdded, TaskCompleted, TaskSkipped
 
 MAX_DEPENDENCIES = 50
 MAX_TASK_MINUTES = 24 * 60
@@ -119,6 +119,7 @@ async def create_task(
         await session.flush()
         if draft.depends_on:
             await _set_dependencies(session, signed_in, task, draft.depends_on)
+        await publish(uow, TaskAdded(task.user_id, task.id, task.due_at))
         await uow.commit()
     return task
 

@@ -141,8 +141,23 @@ async def update_preferences(
             preferences.quiet_hours_start, preferences.quiet_hours_end = changes.quiet_hours
         elif changes.clear_quiet_hours:
             preferences.quiet_hours_start = preferences.quiet_hours_end = None
+        if uow.session.is_modified(preferences) and _changes_planning(changes):
+            await publish(uow, PlanningPreferencesChanged(signed_in.user_id))
         await uow.commit()
     return preferences
+
+
+def _changes_planning(changes: PreferenceChanges) -> bool:
+    return any(
+        value is not None
+        for value in (
+            changes.time_zone,
+            changes.study_windows,
+            changes.session_minutes,
+            changes.break_minutes,
+            changes.day_start_hour,
+        )
+    )
 
 
 def validate_preferences(changes: PreferenceChanges) -> None:
@@ -174,6 +189,13 @@ def validate_preferences(changes: PreferenceChanges) -> None:
                 code="INVALID_QUIET_HOURS",
                 field="quietHours",
             )
+
+
+@dataclass(frozen=True)
+class PlanningPreferencesChanged(DomainEvent):
+    """The study windows, time zone, day start or session lengths changed."""
+
+    user_id: uuid.UUID
 
 
 @dataclass(frozen=True)

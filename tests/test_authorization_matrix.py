@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.models.users import Role
 from tests.accounts import Account, gql, login, register, register_with_role
 from tests.graphql import post
+from tests.schedule_api import RESCHEDULE, UNLOCK, at, set_windows, tomorrow
 from tests.study_api import (
     add_blocked_site,
     add_milestone,
@@ -808,7 +809,86 @@ GAMIFICATION_ROWS = [
     ),
 ]
 
-MATRIX = USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS + GAMIFICATION_ROWS
+
+async def a_task_to_move(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    await set_windows(client, owner, [("00:00", "23:59")])
+    return await a_task(client, owner)
+
+
+async def a_locked_slot(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    ids = await a_task_to_move(client, owner)
+    moved = await mutate(client, owner, RESCHEDULE, taskId=ids["taskId"], start=MOVE_TO)
+    return ids | {"slotId": moved["slot"]["id"]}
+
+
+async def an_unlocked_slot(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    ids = await a_locked_slot(client, owner)
+    await mutate(client, owner, UNLOCK, slotId=ids["slotId"])
+    return ids
+
+
+MOVE_TO = at(tomorrow(), 10).isoformat()
+SLOT_STATE = """query ($slotId: ID!) { node(id: $slotId) {
+    id ... on ScheduleSlot { locked startAt } } }"""
+TASK_PLAN_STATE = """query ($taskId: ID!) { task(id: $taskId) { reason } }"""
+MY_DAY = f"""{{ schedule(date: "{tomorrow().isoformat()}") {{ slots {{ id task {{ id }} }} }} }}"""
+
+SCHEDULE_ROWS = [
+    Row("schedule", MY_DAY, no_variables, MY_LIST, a_locked_slot),
+    Row(
+        "weekSchedule",
+        f"""{{ weekSchedule(weekStart: "{tomorrow().isoformat()}") {{
+            days {{ slots {{ id }} }} }} }}""",
+        no_variables,
+        MY_LIST,
+        a_locked_slot,
+    ),
+    Row(
+        "upcomingSlots",
+        "{ upcomingSlots(first: 10) { edges { node { id } } } }",
+        no_variables,
+        MY_LIST,
+        a_locked_slot,
+    ),
+    Row("planStatus", "{ planStatus { version atRisk { code } } }", no_variables, MY_LIST),
+    Row("node(ScheduleSlot)", SLOT_STATE, no_variables, PRIVATE_READ, a_locked_slot),
+    Row(
+        "generateSchedule",
+        "mutation { generateSchedule(days: 3) { job { id kind } errors { code } } }",
+        no_variables,
+        # As exportMyData: this app sends no jobs; tests/test_schedules.py plans as a user.
+        {("ANONYMOUS", "own"): "UNAUTHENTICATED"},
+    ),
+    Row(
+        "rescheduleTask",
+        f"""mutation ($taskId: ID!) {{ rescheduleTask(taskId: $taskId, start: "{MOVE_TO}") {{
+            slot {{ id locked }} errors {{ code }} }} }}""",
+        no_variables,
+        MY_CHANGE,
+        a_task_to_move,
+        TASK_PLAN_STATE,
+    ),
+    Row(
+        "lockSlot",
+        """mutation ($slotId: ID!) { lockSlot(slotId: $slotId) {
+            slot { id locked } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        an_unlocked_slot,
+        SLOT_STATE,
+    ),
+    Row(
+        "unlockSlot",
+        """mutation ($slotId: ID!) { unlockSlot(slotId: $slotId) {
+            slot { id locked } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_locked_slot,
+        SLOT_STATE,
+    ),
+]
+
+MATRIX = USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS + GAMIFICATION_ROWS + SCHEDULE_ROWS
 
 CASES = [
     pytest.param(row, role, whose, outcome, id=f"{row.operation}-{role}-{whose}")

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.settings import Settings
 from tests.accounts import Account, gql, register
 from tests.conftest import serve_app
-from tests.study_api import create_goal, create_task
+from tests.schedule_api import RESCHEDULE, at, set_windows, tomorrow
+from tests.study_api import create_goal, create_task, mutate
 from workers.embedded import in_process_workers
 
 JOB = "query ($id: ID!) { job(id: $id) { kind status progress result error attempts } }"
@@ -53,6 +54,9 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
         'mutation { addBlockedSite(pattern: "news.example.com") { errors { code } } }',
         account=me,
     )
+    await set_windows(client, me, [("00:00", "23:59")], timeZone="Asia/Kolkata")
+    moved = await mutate(client, me, RESCHEDULE, taskId=first, start=at(tomorrow(), 10).isoformat())
+    assert moved["errors"] == []
     await create_goal(client, other, title="Their goal")
     requested = await gql(
         client, "mutation { exportMyData { job { id status kind } errors { code } } }", account=me
@@ -88,6 +92,9 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
         {"taskId": second, "dependsOnId": content["tasks"][0]["id"]}
     ]
     assert [s["pattern"] for s in content["blockedSites"]] == ["news.example.com"]
+    assert [(s["taskId"], s["startAt"], s["locked"]) for s in content["scheduleSlots"]] == [
+        (content["tasks"][0]["id"], at(tomorrow(), 10).isoformat(), True)
+    ]
     assert other.email not in json.dumps(content)
     assert "Their goal" not in json.dumps(content)
 

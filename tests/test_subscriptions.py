@@ -13,6 +13,7 @@ import pytest
 
 from tests.accounts import Account, gql, register
 from tests.process import studygraph_server
+from tests.schedule_api import at, generate, set_windows, tomorrow
 from tests.study_api import create_goal, create_task, mutate
 from tests.ws_client import Subscriber
 
@@ -184,3 +185,48 @@ async def test_leaderboard_updates_are_coalesced(server: str, http: httpx.AsyncC
         assert sorted(seen.values()) == [23, 30, 38, 45, 53, 61]
         last = updates[-1]["changes"]
         assert [c["rank"] for c in last] == sorted(c["rank"] for c in last)
+
+
+SCHEDULE = """
+subscription ($after: String) {
+  scheduleUpdated(after: $after) {
+    cursor version change removedSlotIds
+    changedSlots { id kind startAt endAt locked task { id title } }
+    atRisk { code task { id } }
+  }
+}
+"""
+
+
+async def test_a_generated_plan_reaches_its_owner_on_schedule_updated(
+    server: str, http: httpx.AsyncClient
+) -> None:
+    me, other = await register(http), await register(http)
+    await set_windows(http, me, [("09:00", "10:00")], sessionMinutes=50)
+    task = await create_task(http, me, title="Integrals", estimatedMinutes=50)
+    async with (
+        Subscriber(server, me.access_token) as mine,
+        Subscriber(server, other.access_token) as theirs,
+    ):
+        op = await mine.subscribe(SCHEDULE)
+        their_op = await theirs.subscribe(SCHEDULE)
+        payload = await generate(http, me, tomorrow(), 1)
+        assert payload["errors"] == []
+
+        event = (await mine.next_data(op, wait=30))["scheduleUpdated"]
+        assert event["version"] == 1
+        assert event["change"] == "GENERATED"
+        assert event["removedSlotIds"] == []
+        assert event["atRisk"] == []
+        assert event["changedSlots"] == [
+            {
+                "id": event["changedSlots"][0]["id"],
+                "kind": "TASK",
+                "startAt": at(tomorrow(), 9).isoformat(),
+                "endAt": at(tomorrow(), 9, 50).isoformat(),
+                "locked": False,
+                "task": {"id": task, "title": "Integrals"},
+            }
+        ]
+        assert await theirs.nothing_within(0.5)
+        assert their_op

@@ -11,12 +11,12 @@ from dramatiq.middleware import AsyncIO
 
 from core.settings import Settings
 from core.unit_of_work import set_job_sender
-from workers import gamification, jobs, live, users
+from workers import gamification, jobs, live, schedules, users
 from workers.runtime import DatabaseMiddleware, EventBusMiddleware
 
 QUEUES = ("default", "ml", "notifications")
 # Each actor module declares its actors on the broker it is given.
-ACTOR_MODULES = (jobs, users, gamification, live)
+ACTOR_MODULES = (jobs, users, gamification, live, schedules)
 
 
 def create_broker(settings: Settings) -> dramatiq.Broker:
@@ -45,8 +45,8 @@ def install_broker(settings: Settings) -> dramatiq.Broker:
     broker = create_broker(settings)
     dramatiq.set_broker(broker)
 
-    def send(actor_name: str, job_id: str) -> None:
-        broker.get_actor(actor_name).send(job_id)
+    def send(actor_name: str, job_id: str, delay_ms: int) -> None:
+        broker.get_actor(actor_name).send_with_options(args=(job_id,), delay=delay_ms or None)
 
     set_job_sender(send)
     return broker

@@ -8,6 +8,7 @@ from db.models.jobs import DataExport, Job, JobStatus
 from db.models.leagues import LeagueMembership, LeaguePlayer
 from db.models.points import PointBalance, PointEntry, Streak
 from db.models.rewards import Redemption, Reward
+from db.models.schedules import SchedulePlan, ScheduleSlot, TaskRisk
 from db.models.users import Preferences, RefreshToken, Role, User
 
 __all__ = [
@@ -32,8 +33,11 @@ __all__ = [
     "RefreshToken",
     "Reward",
     "Role",
+    "SchedulePlan",
+    "ScheduleSlot",
     "Streak",
     "Task",
     "TaskDependency",
+    "TaskRisk",
     "User",
 ]

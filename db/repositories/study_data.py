@@ -1,4 +1,4 @@
-"""A user's goals, tasks and focus history, as plain data for their export."""
+"""A user's goals, tasks, focus history and plan, as plain data for their export."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import Base
 from db.models.focus import BlockedSite, Distraction, FocusSession
 from db.models.goals import Goal, Milestone, Task, TaskDependency
+from db.models.schedules import SchedulePlan, ScheduleSlot, TaskRisk
 
 # Each export section and the owner column of its table.
 SECTIONS: dict[str, Any] = {
@@ -22,6 +23,9 @@ SECTIONS: dict[str, Any] = {
     "focusSessions": FocusSession.user_id,
     "distractions": Distraction.user_id,
     "blockedSites": BlockedSite.user_id,
+    "schedulePlans": SchedulePlan.user_id,
+    "scheduleSlots": ScheduleSlot.user_id,
+    "tasksAtRisk": TaskRisk.user_id,
 }
 
 

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import strawberry
 
 from core.event_bus import Envelope
 from core.ids import to_global_id
 from graph.context import Context
+from graph.events import MyEvent, numbered
 from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope
 from graph.gamification.types import LeaderboardEntry, PointsSummary
 from resolvers.gamification import points
 from resolvers.gamification.board_updates import BoardUpdate
-from resolvers.live import encode_cursor
-
-
-@strawberry.interface(description="An event of my own channel, in order.")
-class MyEvent:
-    cursor: str = strawberry.field(
-        description="Pass it as `after:` when subscribing again to receive what came next."
-    )
-    sequence: int = strawberry.field(description="The event's number on my channel.")
-
-
-def _numbered(envelope: Envelope) -> dict[str, Any]:
-    return {"cursor": encode_cursor(envelope.seq), "sequence": envelope.seq}
 
 
 @strawberry.type(description="Points were added to my ledger.")
@@ -45,7 +32,7 @@ class PointsAwardedEvent(MyEvent):
     def of(cls, envelope: Envelope) -> PointsAwardedEvent:
         data = envelope.data
         return cls(
-            **_numbered(envelope),
+            **numbered(envelope),
             amount=int(data["amount"]),
             reason=str(data["reason"]),
             balance=int(data["balance"]),
@@ -63,7 +50,7 @@ class StreakUpdatedEvent(MyEvent):
     def of(cls, envelope: Envelope) -> StreakUpdatedEvent:
         data = envelope.data
         return cls(
-            **_numbered(envelope),
+            **numbered(envelope),
             current=int(data["current"]),
             longest=int(data["longest"]),
             freezes_held=int(data["freezes"]),
@@ -80,7 +67,7 @@ class BadgeEarnedEvent(MyEvent):
     def of(cls, envelope: Envelope) -> BadgeEarnedEvent:
         data = envelope.data
         return cls(
-            **_numbered(envelope),
+            **numbered(envelope),
             badge_id=strawberry.ID(to_global_id("Badge", data["badgeId"])),
             code=str(data["code"]),
             name=str(data["name"]),

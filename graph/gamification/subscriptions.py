@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Annotated
 
 import strawberry
 
 from core.event_bus import Envelope
 from graph.context import Context
-from graph.events import on_drop, per_event
+from graph.events import After, on_drop, per_event
 from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope, ScopeId
 from graph.gamification.events import (
     BadgeEarnedEvent,
@@ -18,14 +17,6 @@ from graph.gamification.events import (
 from graph.permissions import IsAuthenticated
 from resolvers.gamification.board_updates import board_updates
 from resolvers.live import follow_mine
-
-After = Annotated[
-    str | None,
-    strawberry.argument(
-        description="A cursor of an event received before: what came after it is replayed "
-        "first, then live events follow, with no gap and no duplicate. Omitted: from now on."
-    ),
-]
 
 
 def _mine(

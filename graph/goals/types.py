@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Generator, Mapping
 from datetime import date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
@@ -28,7 +28,13 @@ from graph.relay import Connection, Node, check_page_size, connection_of
 from graph.selection import wants
 from resolvers import goals, tasks
 from resolvers.goals import GoalListing, Page
+from resolvers.schedules import slots as schedule_slots
 from resolvers.tasks import TaskListing
+
+if TYPE_CHECKING:
+    from graph.schedules.types import TaskRisk
+
+TaskRiskRef = Annotated["TaskRisk", strawberry.lazy("graph.schedules.types")]
 
 
 def task_listing(
@@ -243,6 +249,23 @@ class Task(Node, Guarded):
     depends_on: list[Task] = strawberry.field(
         description="Tasks that must be finished before this one can be completed."
     )
+
+    @strawberry.field(
+        description="Why my plan placed it where it is (the reason of its next slot); null "
+        "when it has no slot to come."
+    )
+    async def reason(self, info: strawberry.Info[Context, None]) -> str | None:
+        slot = await info.context.loaders.get(schedule_slots.load_next_slots).load(self.source.id)
+        return None if slot is None else slot.reason
+
+    @strawberry.field(
+        description="Set when my plan cannot finish the task before its due date, with why."
+    )
+    async def at_risk(self, info: strawberry.Info[Context, None]) -> TaskRiskRef | None:
+        from graph.schedules.types import TaskRisk
+
+        found = await info.context.loaders.get(schedule_slots.load_risks).load(self.source.id)
+        return None if found is None else TaskRisk.from_model(found)
 
     @strawberry.field(description="The goal the task serves, if any.")
     async def goal(self, info: strawberry.Info[Context, None]) -> Goal | None:

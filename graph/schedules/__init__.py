@@ -1,0 +1,1 @@
+"""My study plan: slots by day and week, the planner job, changes, live updates."""

@@ -1,0 +1,157 @@
+"""Why each slot is where it is, and why a task is at risk, in sentences a student reads.
+
+The planner only knows minutes from now, so the wording speaks of spans ("due in 2 days")
+rather than dates; the API is free to add dates around these sentences.
+"""
+
+from __future__ import annotations
+
+from ml.plan_graph import TaskGraph
+from ml.plan_objective import DAY, HARD
+from ml.planning import Interval, Problem, Risk, RiskCode
+
+Chunks = dict[int, list[tuple[int, int]]]
+
+
+def span(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < DAY:
+        return f"{minutes // 60} h"
+    days = minutes // DAY
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def task_reason(problem: Problem, i: int, start: int, end: int, part: int, parts: int) -> str:
+    task = problem.tasks[i]
+    said = []
+    if task.due is not None:
+        if task.due <= 0:
+            said.append("overdue, so it goes as early as possible")
+        elif end > task.due:
+            said.append("past its due date: no earlier study time was free")
+        else:
+            said.append(f"due in {span(task.due)}")
+    if task.priority >= 3:
+        said.append("high-priority goal")
+    elif task.priority >= 2:
+        said.append("medium-priority goal")
+    if task.difficulty >= HARD and any(start < p.end and p.start < end for p in problem.peak):
+        said.append("a hard task in your peak hours")
+    if parts > 1:
+        said.append(f"part {part} of {parts}")
+    if not said:
+        said.append("fits your free study time")
+    text = "; ".join(said)
+    return text[0].upper() + text[1:]
+
+
+KEPT_REASON = "Kept from your current plan"
+
+
+def break_reason(minutes: int) -> str:
+    return f"Break after {minutes} min of study"
+
+
+def _merged(intervals: list[Interval]) -> list[Interval]:
+    out: list[Interval] = []
+    for iv in sorted(intervals, key=lambda x: x.start):
+        if out and iv.start <= out[-1].end:
+            out[-1] = Interval(out[-1].start, max(out[-1].end, iv.end))
+        else:
+            out.append(iv)
+    return out
+
+
+def free_minutes(problem: Problem, lo: int, hi: int) -> int:
+    """Study-window minutes in [lo, hi) not taken by locked slots."""
+    lo, hi = max(lo, 0), min(hi, problem.horizon)
+    locked = _merged([Interval(p.start, p.end) for p in problem.locked])
+    total = 0
+    for w in problem.windows:
+        a, b = max(w.start, lo), min(w.end, hi)
+        if a >= b:
+            continue
+        total += b - a
+        total -= sum(max(0, min(b, q.end) - max(a, q.start)) for q in locked)
+    return total
+
+
+def risks(problem: Problem, graph: TaskGraph, chunks: Chunks) -> tuple[Risk, ...]:
+    """A risk for each task due within the horizon that is not fully planned by its due."""
+    locked_end: dict[str, int] = {}
+    for p in problem.locked:
+        locked_end[p.task] = max(locked_end.get(p.task, 0), p.end)
+    index = {t.key: i for i, t in enumerate(problem.tasks)}
+    out = []
+    for i, task in enumerate(problem.tasks):
+        due = task.due
+        if due is None or due > problem.horizon:
+            continue
+        mine = chunks.get(i, [])
+        need = task.minutes
+        if due <= 0:
+            ago = "is due now" if due == 0 else f"was due {span(-due)} ago"
+            tail = "planned as early as possible" if mine else "no study time is free to plan it"
+            out.append(Risk(task.key, RiskCode.OVERDUE, f"{ago}; {tail}"))
+            continue
+        if not problem.windows:
+            reason = f"needs {need} min before it is due but no study time is set in the plan"
+            out.append(Risk(task.key, RiskCode.NO_STUDY_WINDOWS, reason))
+            continue
+        on_time = sum(max(0, min(e, due) - s) for s, e in mine)
+        if on_time >= need:
+            continue
+        free = free_minutes(problem, 0, due)
+        if free < need:
+            reason = f"needs {need} min but only {free} min of study time are free before it is due"
+            out.append(Risk(task.key, RiskCode.NOT_ENOUGH_TIME, reason))
+            continue
+        late_dep = _late_dependency(problem, graph, chunks, index, locked_end, i)
+        if late_dep is not None:
+            reason = (
+                f"can only start once '{late_dep}' is finished, and '{late_dep}' cannot be "
+                f"finished early enough to leave its {need} min before it is due"
+            )
+            out.append(Risk(task.key, RiskCode.DEPENDENCY_LATE, reason))
+            continue
+        reason = (
+            f"needs {need} min but only {on_time} min could be planned before it is due; "
+            f"the rest of the {free} min of study time free before then goes to tasks "
+            "due sooner or more important"
+        )
+        out.append(Risk(task.key, RiskCode.NOT_ENOUGH_TIME, reason))
+    return tuple(out)
+
+
+def _late_dependency(
+    problem: Problem,
+    graph: TaskGraph,
+    chunks: Chunks,
+    index: dict[str, int],
+    locked_end: dict[str, int],
+    i: int,
+) -> str | None:
+    """The dependency finishing latest, if it leaves too little time before the due."""
+    task = problem.tasks[i]
+    assert task.due is not None
+    worst: tuple[float, str] | None = None
+    for key in task.depends_on:
+        j = index.get(key)
+        finish: float = locked_end.get(key, 0)
+        if j is not None:
+            done = sum(e - s for s, e in chunks.get(j, []))
+            if graph.blocked[j] or done < problem.tasks[j].minutes:
+                finish = float("inf")
+            else:
+                finish = max(finish, max(e for _, e in chunks[j]))
+        elif key not in locked_end:
+            continue
+        if worst is None or finish > worst[0]:
+            worst = (finish, key)
+    if worst is None:
+        return None
+    finish, key = worst
+    if finish == float("inf") or free_minutes(problem, int(finish), task.due) < task.minutes:
+        return key
+    return None

@@ -1,0 +1,458 @@
+"""Building a plan: a forward pass that fills free time, then exchanges that improve it.
+
+The forward pass walks the free segments in time order and, at each point, puts a chunk of
+the best task that may start there, then a break. "Best" has two stages. First, the tasks
+worth most per minute (see `ml.plan_objective`: on-time work on a dated task, then overdue
+work, then the rest, each by priority x urgency) are chosen until the free time is full;
+these go in the order that loses least by waiting (the steepest value per minute of delay;
+a dependency inherits the urgency of what waits for it), and the others fill what is left.
+Second, a deadline guard: tasks are taken by effective due date (a dependency's due is
+pulled forward by what waits for it) and, when the free study time before some due is about
+to fall short of what is due by then, only those tasks may go next. When the free time
+before a due is already too short, the least valuable task due by then gives up its claim.
+
+The exchange step then keeps chunk positions and swaps which task fills them: two chunks
+trade tasks, or a chunk passes to a task with minutes left, whenever the objective rises
+and every hard rule still holds. Ties between otherwise equal tasks go to a goal other
+than the last chunk's, for variety.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from ml.plan_graph import TaskGraph
+from ml.plan_objective import DAY, DECAY_SPAN, DUE_BONUS, LATE_LEVEL, TARDINESS, ValueModel
+from ml.plan_timeline import CapacityTable, Segment, capacity, pack_length
+from ml.planning import Problem
+
+IntArray = npt.NDArray[np.int64]
+INF = np.inf
+EPS = 1e-9
+
+
+class Search:
+    def __init__(
+        self,
+        problem: Problem,
+        model: ValueModel,
+        graph: TaskGraph,
+        kept: dict[int, list[tuple[int, int]]],
+        segs: list[Segment],
+    ) -> None:
+        self.problem = problem
+        self.rules = problem.rules
+        self.model = model
+        self.graph = graph
+        self.kept = kept
+        self.segs = segs
+        tasks = problem.tasks
+        n = len(tasks)
+        self.n = n
+        rules = problem.rules
+        kept_minutes = [sum(e - s for s, e in kept.get(i, ())) for i in range(n)]
+        self.r0 = np.array([t.minutes - k for t, k in zip(tasks, kept_minutes, strict=True)])
+        self.mi = np.minimum(rules.min_chunk, self.r0)
+        self.splittable = np.array([self._splittable(int(r)) for r in self.r0], dtype=bool)
+        self.placed = np.zeros(n, dtype=np.int64)
+        self.late = np.zeros(n, dtype=bool)
+        self.blocked = np.array(graph.blocked, dtype=bool)
+        self.weight = np.asarray(model.weight, dtype=np.float64)
+        self.has_due = np.array([t.due is not None for t in tasks], dtype=bool)
+        self.due = np.array([t.due if t.due is not None else INF for t in tasks], np.float64)
+        goals = {t.goal for t in tasks}
+        goal_id = {g: k for k, g in enumerate(sorted(goals, key=lambda g: (g is None, g or "")))}
+        self.goal = np.array([goal_id[t.goal] for t in tasks], dtype=np.int64)
+        self.kept_first = [min((s for s, _ in kept.get(i, ())), default=None) for i in range(n)]
+        self.kept_last = [max((e for _, e in kept.get(i, ())), default=None) for i in range(n)]
+        # New chunks: fixed positions once built; the exchange step changes only `task`.
+        self.start: list[int] = []
+        self.end: list[int] = []
+        self.task: list[int] = []
+        self.of_task: list[list[int]] = [[] for _ in range(n)]
+        self.table = CapacityTable(segs, rules, problem.horizon)
+
+    def _splittable(self, minutes: int) -> bool:
+        lo, hi = self.rules.min_chunk, self.rules.max_chunk
+        if minutes < lo:
+            return True
+        q = -(-minutes // hi)
+        return q * lo <= minutes
+
+    # --- state --------------------------------------------------------------------------
+
+    def complete(self, i: int) -> bool:
+        return bool(self.placed[i] == self.r0[i])
+
+    def first_start(self, i: int) -> int | None:
+        starts = [self.start[c] for c in self.of_task[i]]
+        if self.kept_first[i] is not None:
+            starts.append(self.kept_first[i])  # type: ignore[arg-type]
+        return min(starts) if starts else None
+
+    def last_end(self, i: int) -> int | None:
+        ends = [self.end[c] for c in self.of_task[i]]
+        if self.kept_last[i] is not None:
+            ends.append(self.kept_last[i])  # type: ignore[arg-type]
+        return max(ends) if ends else None
+
+    def _add(self, i: int, start: int, end: int) -> None:
+        self.start.append(start)
+        self.end.append(end)
+        self.task.append(i)
+        self.of_task[i].append(len(self.task) - 1)
+        self.placed[i] += end - start
+
+    # --- forward pass -------------------------------------------------------------------
+
+    def construct(self) -> None:
+        """The forward pass over all free segments."""
+        if not self.segs or self.n == 0:
+            return
+        graph = self.graph
+        self.eff_due = self._effective_dues()
+        self.guard = np.array(
+            [
+                i
+                for i in np.argsort(self.eff_due, kind="stable")
+                if 0 < self.eff_due[i] < self.problem.horizon
+            ],
+            dtype=np.int64,
+        )
+        self.dropped = np.zeros(self.n, dtype=bool)
+        self._claims(0, 0)
+        self.selected, self.slope = self._select(self.dropped)
+        self.done_at = np.where(self.r0 == 0, self._kept_last_array(), INF)
+        self.ready = np.full(self.n, INF)
+        for i in graph.order:
+            self._update_ready(i)
+        self._fill(self.segs)
+
+    def fill_gaps(self) -> None:
+        """A second forward pass over the time the first left free between its chunks."""
+        if not self.task:
+            return
+        gap = self.rules.break_minutes
+        order = sorted(range(len(self.task)), key=lambda c: self.start[c])
+        rest: list[Segment] = []
+        for seg in self.segs:
+            at = seg.start
+            for c in order:
+                if seg.start <= self.start[c] < seg.end:
+                    if self.start[c] - gap > at:
+                        rest.append(Segment(seg.window, at, self.start[c] - gap))
+                    at = self.end[c] + gap
+            if seg.end > at:
+                rest.append(Segment(seg.window, at, seg.end))
+        self._fill(rest)
+
+    def stretch(self, tries: int = 3) -> None:
+        """Let a chunk that leaves free time after it grow into it, under whichever task
+        (its own or another with minutes left) gains most by the longer chunk."""
+        gap = self.rules.break_minutes
+        for seg in self.segs:
+            inside = sorted(
+                (c for c in range(len(self.task)) if seg.start <= self.start[c] < seg.end),
+                key=lambda c: self.start[c],
+            )
+            for k, c in enumerate(inside):
+                limit = seg.end if k + 1 == len(inside) else self.start[inside[k + 1]] - gap
+                if limit > self.end[c]:
+                    self._grow(c, limit, tries)
+
+    def _grow(self, c: int, limit: int, tries: int) -> None:
+        owner, start, end = self.task[c], self.start[c], self.end[c]
+        rem = self.r0 - self.placed
+        rem[owner] += end - start
+        lengths = self._lengths_for(rem, min(limit - start, self.rules.max_chunk))
+        lengths[self.blocked] = 0
+        idx = np.flatnonzero(lengths > end - start)
+        if idx.size == 0:
+            return
+        before = self.model.slot_value(owner, start, end)
+        gains = self.model.estimate(idx, start, (start + lengths[idx]).astype(np.float64))
+        for pick in np.argsort(-gains)[:tries]:
+            u = int(idx[pick])
+            if gains[pick] - before <= EPS:
+                return
+            self._assign(c, u)
+            self._resize(c, start + int(lengths[u]))
+            if self._valid(u) and self._valid(owner):
+                return
+            self._resize(c, end)
+            self._assign(c, owner)
+
+    def _resize(self, c: int, end: int) -> None:
+        self.placed[self.task[c]] += end - self.end[c]
+        self.end[c] = end
+
+    def _update_ready(self, i: int) -> None:
+        waits = [float(self.graph.locked_ready[i])] + [self.done_at[j] for j in self.graph.deps[i]]
+        self.ready[i] = max(waits)
+
+    def _fill(self, segs: list[Segment]) -> None:
+        ready = self.ready
+        last_goal = -1
+        for seg in segs:
+            t = seg.start
+            while seg.end - t > 0:
+                space = seg.end - t
+                lengths, fill = self._fits(space)
+                usable = (ready <= t) & (lengths > 0) & ~self.blocked
+                if not usable.any():
+                    waiting = ready[(ready > t) & (self.placed < self.r0)]
+                    later = waiting.min() if waiting.size else INF
+                    if later >= seg.end:
+                        break
+                    t = int(later)
+                    continue
+                margin = pack_length(space, self.rules) + self.rules.break_minutes
+                critical = self._claims(t, margin)
+                if (usable & critical).any():
+                    usable &= critical
+                # When free time runs short, a chunk that strands the rest of the segment
+                # costs more than any difference in order could gain.
+                wanted = int((self.r0 - self.placed)[~self.blocked].sum())
+                if wanted > int(self.table.at(self.problem.horizon) - self.table.at(t)):
+                    usable &= fill == fill[usable].max()
+                i = self._choose(t, usable, lengths, last_goal)
+                length = int(lengths[i])
+                self._add(i, t, t + length)
+                last_goal = int(self.goal[i])
+                if self.complete(i):
+                    self.done_at[i] = float(self.last_end(i) or 0)
+                    for k in self.graph.dependents[i]:
+                        self._update_ready(k)
+                t += length + self.rules.break_minutes
+
+    def _fits(self, space: int) -> tuple[IntArray, IntArray]:
+        """Per task, its chunk at this point and how much of the segment is then usable."""
+        gap = self.rules.break_minutes
+        best_len = np.zeros(self.n, dtype=np.int64)
+        best_fill = np.full(self.n, -1, dtype=np.int64)
+        for room in (min(pack_length(space, self.rules), space), space):
+            length = self._chunk_lengths(room)
+            rest = np.maximum(space - length - gap, 0)
+            fill = np.where(length > 0, length + capacity(rest, self.rules), -1)
+            better = fill > best_fill
+            best_len = np.where(better, length, best_len)
+            best_fill = np.where(better, fill, best_fill)
+        return best_len, best_fill
+
+    def _kept_last_array(self) -> npt.NDArray[np.float64]:
+        return np.array([INF if e is None else float(e) for e in self.kept_last])
+
+    def _chunk_lengths(self, space: int) -> IntArray:
+        return self._lengths_for(self.r0 - self.placed, space)
+
+    def _lengths_for(self, rem: IntArray, space: int) -> IntArray:
+        """Per task, the chunk it would place in `space` minutes (0: none fits).
+
+        A chunk leaves either nothing or at least min_chunk behind, so the rest can be
+        placed later; only a task whose minutes cannot be split that way may end on a
+        shorter piece.
+        """
+        lo, hi = self.rules.min_chunk, self.rules.max_chunk
+        top = min(hi, space)
+        part = np.minimum(top, rem - lo)
+        whole = np.where(rem >= self.mi, rem, np.where(~self.splittable, rem, 0))
+        return np.where(
+            rem <= top,
+            whole,
+            np.where(part >= lo, part, np.where(~self.splittable & (top >= lo), top, 0)),
+        )
+
+    def _effective_dues(self) -> npt.NDArray[np.float64]:
+        """Each task's due, pulled forward so that what depends on it can still make its own."""
+        eff = self.due.copy()
+        for i in reversed(self.graph.order):
+            for k in self.graph.dependents[i]:
+                if np.isfinite(eff[k]) and not self.blocked[k]:
+                    eff[i] = min(eff[i], self.table.latest_start(eff[k], int(self.r0[k])))
+        return eff
+
+    def _claims(self, t: int, margin: int) -> npt.NDArray[np.bool_]:
+        """Tasks that must go next for every due still reachable to be met (empty if none)."""
+        guard, eff_due, dropped = self.guard, self.eff_due, self.dropped
+        critical = np.zeros(self.n, dtype=bool)
+        if guard.size == 0:
+            return critical
+        dues = eff_due[guard]
+        room = self.table.at(np.floor(dues).astype(np.int64)) - self.table.at(t)
+        while True:
+            rem = (self.r0 - self.placed)[guard]
+            active = (rem > 0) & ~dropped[guard] & (dues > t) & ~self.blocked[guard]
+            slack = room - np.cumsum(np.where(active, rem, 0))
+            short = active & (slack < 0)
+            if not short.any():
+                break
+            k = int(np.argmax(short))
+            claimants = guard[: k + 1][active[: k + 1]]
+            order = np.lexsort((-self.r0[claimants], self.weight[claimants]))
+            dropped[claimants[order[0]]] = True
+        tight = active & (slack < margin)
+        if tight.any():
+            k = int(np.argmax(tight))
+            critical[guard[: k + 1][active[: k + 1]]] = True
+        return critical
+
+    def _select(
+        self, dropped: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """The tasks that fill the free time (most valuable first), and their urgency."""
+        due = self.due
+        on_time = self.has_due & (due > 0) & ~dropped
+        overdue = self.has_due & ~on_time
+        level = self.weight + np.where(on_time, DUE_BONUS, 0) + np.where(overdue, LATE_LEVEL, 0)
+        total = int(self.table.at(self.problem.horizon))
+        selected = np.zeros(self.n, dtype=bool)
+        # A task counts with what it waits for: its value per minute is that of the lot,
+        # unless that is more than its own (its dependencies are worth placing anyway).
+        worth = level * self.r0
+        density = level.copy()
+        for i in range(self.n):
+            if self.graph.deps[i]:
+                closure = self._ancestors(i, selected)
+                lot = worth[closure].sum() / max(int(self.r0[closure].sum()), 1)
+                density[i] = min(level[i], lot)
+        used = 0
+        for i in np.lexsort((self.r0, -density)):
+            if selected[i] or self.blocked[i] or self.r0[i] == 0:
+                continue
+            closure = self._ancestors(int(i), selected)
+            before = int(self.r0[closure].sum() - self.r0[i])
+            if used + before + self.mi[i] <= total:  # the last one chosen may fit in part
+                selected[closure] = True
+                used = min(total, used + before + int(self.r0[i]))
+        # Overdue work loses value by the day, so it goes first.
+        self.late = self.has_due & (due <= 0)
+        slope = self.weight / DECAY_SPAN + np.where(self.late, TARDINESS / DAY, 0)
+        for i in reversed(self.graph.order):
+            for k in self.graph.dependents[i]:
+                if selected[k]:
+                    slope[i] = max(slope[i], slope[k])
+        return selected, slope
+
+    def _ancestors(self, i: int, selected: npt.NDArray[np.bool_]) -> list[int]:
+        found = [i]
+        seen = {i}
+        for j in found:
+            for d in self.graph.deps[j]:
+                if d not in seen and not selected[d] and self.r0[d] > 0:
+                    seen.add(d)
+                    found.append(d)
+        return found
+
+    def _choose(
+        self, t: int, usable: npt.NDArray[np.bool_], lengths: IntArray, last_goal: int
+    ) -> int:
+        selected, slope = self.selected, self.slope
+        variety = np.where(self.goal == last_goal, 0.0, EPS)
+        pick = usable & selected
+        if pick.any():
+            late = self.has_due & (self.due <= t) & ~self.late
+            score = slope + np.where(late, TARDINESS / DAY, 0) + variety * 1e-6
+            return int(np.argmax(np.where(pick, score, -INF)))
+        idx = np.flatnonzero(usable)
+        value = self.model.estimate(idx, t, (t + lengths[idx]).astype(np.float64))
+        density = value / lengths[idx] + variety[idx]
+        return int(idx[int(np.argmax(density))])
+
+    # --- exchanges ----------------------------------------------------------------------
+
+    def improve(self, passes: int = 8, checks: int = 4000) -> None:
+        count = len(self.task)
+        if count == 0:
+            return
+        values = self.model.matrix(self.start, self.end)
+        length = np.array(self.end) - np.array(self.start)
+        cells = np.arange(count)
+        for _ in range(passes):
+            task = np.array(self.task)
+            current = values[task, cells]
+            rows = values[task, :]
+            swap = rows + rows.T - current[:, None] - current[None, :]
+            swap[np.tril_indices(count)] = -INF
+            swap[task[:, None] == task[None, :]] = -INF
+            room = (self.r0 - self.placed)[:, None]
+            fits = (length[None, :] <= room) & (length[None, :] >= self.mi[:, None])
+            fits &= ~self.blocked[:, None] & (task[None, :] != np.arange(self.n)[:, None])
+            give = np.where(fits, values - current[None, :], -INF)
+            moves = [(v, 0, int(a), int(b)) for v, a, b in _best(swap, checks)]
+            moves += [(v, 1, int(u), int(a)) for v, u, a in _best(give, checks)]
+            moves.sort(key=lambda m: -m[0])
+            changed = False
+            for _, kind, x, y in moves[:checks]:
+                if kind == 0:
+                    changed |= self._try_swap(values, x, y)
+                else:
+                    changed |= self._try_give(values, x, y)
+            if not changed:
+                break
+
+    def _try_swap(self, values: npt.NDArray[np.float64], a: int, b: int) -> bool:
+        ta, tb = self.task[a], self.task[b]
+        if ta == tb:
+            return False
+        gain = values[ta, b] + values[tb, a] - values[ta, a] - values[tb, b]
+        if gain <= EPS:
+            return False
+        self._assign(a, tb)
+        self._assign(b, ta)
+        if self._valid(ta) and self._valid(tb):
+            return True
+        self._assign(a, ta)
+        self._assign(b, tb)
+        return False
+
+    def _try_give(self, values: npt.NDArray[np.float64], u: int, a: int) -> bool:
+        ta = self.task[a]
+        if ta == u or values[u, a] - values[ta, a] <= EPS:
+            return False
+        self._assign(a, u)
+        if self._valid(u) and self._valid(ta):
+            return True
+        self._assign(a, ta)
+        return False
+
+    def _assign(self, c: int, i: int) -> None:
+        old = self.task[c]
+        size = self.end[c] - self.start[c]
+        self.of_task[old].remove(c)
+        self.placed[old] -= size
+        self.task[c] = i
+        self.of_task[i].append(c)
+        self.placed[i] += size
+
+    def _valid(self, i: int) -> bool:
+        """Chunk rules for task i, and its dependencies both ways."""
+        if self.placed[i] > self.r0[i] or (self.of_task[i] and self.blocked[i]):
+            return False
+        sizes = [self.end[c] - self.start[c] for c in self.of_task[i]]
+        short = [s for s in sizes if s < self.mi[i]]
+        if short and (self.splittable[i] or len(short) > 1 or not self.complete(i)):
+            return False
+        first = self.first_start(i)
+        if first is not None:
+            if first < self.graph.locked_ready[i]:
+                return False
+            for j in self.graph.deps[i]:
+                end = self.last_end(j)
+                if not self.complete(j) or (end is not None and end > first):
+                    return False
+        end = self.last_end(i)
+        for k in self.graph.dependents[i]:
+            start = self.first_start(k)
+            if start is not None and (not self.complete(i) or (end is not None and end > start)):
+                return False
+        return True
+
+
+def _best(matrix: npt.NDArray[np.float64], limit: int) -> list[tuple[float, int, int]]:
+    flat = matrix.ravel()
+    good = np.flatnonzero(flat > EPS)
+    if good.size > limit:
+        good = good[np.argpartition(-flat[good], limit)[:limit]]
+    rows, cols = np.unravel_index(good, matrix.shape)
+    return list(zip(flat[good].tolist(), rows.tolist(), cols.tolist(), strict=True))

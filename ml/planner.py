@@ -1,0 +1,97 @@
+"""The study-time planner: pending tasks into study windows, and what is at risk.
+
+`plan(problem)` returns slots sorted by start and the tasks at risk; it maximises
+`objective(problem, slots)`, defined in `ml.plan_objective` (value per task-minute placed:
+priority x urgency decaying with time, a bonus for meeting the due date and a smaller one
+for keeping the buffer before it, a decaying value for late work, bonuses for hard work in
+peak hours and for minutes left where the current plan had them).
+
+Hard rules, always kept:
+- every TASK slot lies inside one study window and in [0, horizon); no two slots overlap
+  each other or a locked slot;
+- chunks run from `min_chunk` to `max_chunk` minutes; a shorter one only when the task has
+  fewer minutes than `min_chunk` left to place, or when its minutes cannot be cut into
+  chunks of allowed length at all (then once, as its last piece);
+- two chunks in one window either have a locked slot between them or at least
+  `break_minutes` between them; when exactly that, a BREAK slot fills the gap;
+- a task is placed only once everything it depends on is placed whole, and its first
+  chunk starts after every chunk (placed, kept or locked) of each of them has ended;
+- a task on a dependency cycle is never placed.
+Due dates are met wherever the free time allows (the objective rewards on-time minutes more
+than any soft preference can differ); a task not fully planned by a due inside the horizon
+is returned in `at_risk` with its reason. No BUFFER or REVIEW slots are emitted: the buffer
+is kept through the objective, as free time before the due where possible.
+
+Replanning: slots of `problem.previous` that are still valid (see `ml.plan_graph.kept_slots`)
+stay exactly where they were; only the rest of each task is placed again.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from ml.plan_explain import KEPT_REASON, break_reason, risks, task_reason
+from ml.plan_graph import kept_slots, task_graph
+from ml.plan_objective import ValueModel, objective
+from ml.plan_search import Search
+from ml.plan_timeline import segments, window_of
+from ml.planning import Plan, Problem, Slot, SlotKind
+
+__all__ = ["objective", "plan"]
+
+
+def plan(problem: Problem) -> Plan:
+    graph = task_graph(problem)
+    kept = kept_slots(problem, graph)
+    kept_list = sorted(c for chunks in kept.values() for c in chunks)
+    model = ValueModel(problem)
+    search = Search(problem, model, graph, kept, segments(problem, kept_list))
+    search.construct()
+    search.improve()
+    search.stretch()
+    search.fill_gaps()
+    search.improve()
+
+    chunks: dict[int, list[tuple[int, int, bool]]] = {}
+    for i, mine in kept.items():
+        chunks.setdefault(i, []).extend((s, e, True) for s, e in mine)
+    for c, i in enumerate(search.task):
+        chunks.setdefault(i, []).append((search.start[c], search.end[c], False))
+
+    slots = []
+    for i, placed in chunks.items():
+        placed.sort()
+        key = problem.tasks[i].key
+        for part, (start, end, was_kept) in enumerate(placed, start=1):
+            reason = (
+                KEPT_REASON if was_kept else task_reason(problem, i, start, end, part, len(placed))
+            )
+            slots.append(Slot(SlotKind.TASK, start, end, key, reason))
+    slots.sort(key=lambda s: s.start)
+    slots = _with_breaks(problem, slots)
+    at_risk = risks(problem, graph, {i: [(s, e) for s, e, _ in c] for i, c in chunks.items()})
+    return Plan(tuple(slots), at_risk, objective(problem, slots))
+
+
+def _with_breaks(problem: Problem, slots: list[Slot]) -> list[Slot]:
+    gap = problem.rules.break_minutes
+    out: list[Slot] = []
+    for before, after in itertools.pairwise(slots):
+        out.append(before)
+        if gap <= 0 or after.start - before.end != gap:
+            continue
+        w = window_of(problem.windows, before.start, after.end)
+        locked_between = any(before.end <= q.start and q.end <= after.start for q in problem.locked)
+        if w is not None and not locked_between:
+            out.append(
+                Slot(
+                    SlotKind.BREAK,
+                    before.end,
+                    after.start,
+                    None,
+                    break_reason(before.end - before.start),
+                )
+            )
+    if slots:
+        out.append(slots[-1])
+    return out
