@@ -147,6 +147,25 @@ async def test_a_plan_is_made_by_a_job_stored_and_announced(
     assert reason["data"]["task"] == {"reason": "High-priority goal", "atRisk": None}
 
 
+async def test_planning_again_with_nothing_changed_tells_nothing(
+    api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    me = await register(api)
+    await set_windows(api, me, [("09:00", "12:00")])
+    await create_task(api, me, estimatedMinutes=50)
+    first = await planned(api, session_factory, me)
+    day = (await gql(api, DAY, {"date": tomorrow().isoformat()}, me))["data"]["schedule"]
+
+    async with tapped(user_channel(local(me.id))) as tap:
+        assert await planned(api, session_factory, me) == first
+        heard = await tap.envelopes(0.3)
+
+    assert [e.event for e in heard] == []
+    assert (await plan_status(api, me))["version"] == 1
+    again = (await gql(api, DAY, {"date": tomorrow().isoformat()}, me))["data"]["schedule"]
+    assert [s["id"] for s in again["slots"]] == [s["id"] for s in day["slots"]]
+
+
 async def test_a_due_date_that_cannot_be_met_is_flagged_with_its_reason(
     api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:

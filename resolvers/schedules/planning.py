@@ -189,12 +189,23 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
         )
         for risk in result.at_risk
     ]
-    await TaskRiskRepository(uow.session).replace(user_id, risks)
+    risk_store = TaskRiskRepository(uow.session)
+    unchanged = not added and not removed and _same_risks(await risk_store.for_user(user_id), risks)
+    await risk_store.replace(user_id, risks)
     cause = plan.replan_reason if job.kind == REPLAN_KIND else None
-    plan.version += 1
     plan.planned_at = utcnow()
     if plan.pending_job_id == job.id:
         plan.pending_job_id, plan.replan_reason = None, None
+    if unchanged:
+        # Nothing to tell, and a plan computed meanwhile from the same state stays valid.
+        return {
+            "version": plan.version,
+            "slots": len(result.slots),
+            "added": 0,
+            "removed": 0,
+            "atRisk": len(risks),
+        }
+    plan.version += 1
     await uow.session.flush()
     tell_schedule(
         uow,
@@ -213,6 +224,13 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
         "removed": len(removed),
         "atRisk": len(risks),
     }
+
+
+def _same_risks(before: list[TaskRisk], after: list[TaskRisk]) -> bool:
+    def key(risks: list[TaskRisk]) -> set[tuple[object, ...]]:
+        return {(r.task_id, r.code, r.reason) for r in risks}
+
+    return key(before) == key(after)
 
 
 async def plan_nights(session_factory: async_sessionmaker[AsyncSession]) -> int:

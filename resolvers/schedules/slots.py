@@ -68,9 +68,7 @@ async def day_plans(
             starts_at=bounds[i],
             ends_at=bounds[i + 1],
             # A slot belongs to the day it starts in.
-            slots=[s for s in slots if bounds[i] <= s.start_at < bounds[i + 1]]
-            if i
-            else [s for s in slots if s.start_at < bounds[1]],
+            slots=[s for s in slots if bounds[i] <= s.start_at < bounds[i + 1]],
         )
         for i in range(days)
     ]
