@@ -46,9 +46,6 @@ def task_reason(problem: Problem, i: int, start: int, end: int, part: int, parts
     return text[0].upper() + text[1:]
 
 
-KEPT_REASON = "Kept from your current plan"
-
-
 def break_reason(minutes: int) -> str:
     return f"Break after {minutes} min of study"
 

@@ -97,6 +97,25 @@ class Search:
             ends.append(self.kept_last[i])  # type: ignore[arg-type]
         return max(ends) if ends else None
 
+    def remove(self, chunks: list[int]) -> None:
+        """Take the given new chunks off the plan."""
+        gone = set(chunks)
+        for c in gone:
+            self.placed[self.task[c]] -= self.end[c] - self.start[c]
+        keep = [c for c in range(len(self.task)) if c not in gone]
+        self.start = [self.start[c] for c in keep]
+        self.end = [self.end[c] for c in keep]
+        self.task = [self.task[c] for c in keep]
+        self.of_task = [[] for _ in range(self.n)]
+        for c, i in enumerate(self.task):
+            self.of_task[i].append(c)
+
+    def add(self, i: int, start: int, end: int) -> None:
+        self._add(i, start, end)
+
+    def valid(self, i: int) -> bool:
+        return self._valid(i)
+
     def _add(self, i: int, start: int, end: int) -> None:
         self.start.append(start)
         self.end.append(end)

@@ -22,6 +22,13 @@ than any soft preference can differ); a task not fully planned by a due inside t
 is returned in `at_risk` with its reason. No BUFFER or REVIEW slots are emitted: the buffer
 is kept through the objective, as free time before the due where possible.
 
+How: a forward pass with a deadline guard, exchanges of chunk owners, stretching and a
+second fill (`ml.plan_search`), then repacking of each free segment alone and of each two
+consecutive ones (`ml.plan_repack`: chunk order and lengths searched again, kept when the
+objective rises; a small bonus per due met whole and penalty per stranded remainder decide
+near-ties), and a last fill and exchange pass. Every step is capped by counts, never by
+the clock: a problem always gets the same plan.
+
 Replanning: slots of `problem.previous` that are still valid (see `ml.plan_graph.kept_slots`)
 stay exactly where they were; only the rest of each task is placed again.
 """
@@ -30,9 +37,10 @@ from __future__ import annotations
 
 import itertools
 
-from ml.plan_explain import KEPT_REASON, break_reason, risks, task_reason
+from ml.plan_explain import break_reason, risks, task_reason
 from ml.plan_graph import kept_slots, task_graph
 from ml.plan_objective import ValueModel, objective
+from ml.plan_repack import repack
 from ml.plan_search import Search
 from ml.plan_timeline import segments, window_of
 from ml.planning import Plan, Problem, Slot, SlotKind
@@ -51,6 +59,9 @@ def plan(problem: Problem) -> Plan:
     search.stretch()
     search.fill_gaps()
     search.improve()
+    repack(search)
+    search.fill_gaps()
+    search.improve()
 
     chunks: dict[int, list[tuple[int, int, bool]]] = {}
     for i, mine in kept.items():
@@ -62,10 +73,10 @@ def plan(problem: Problem) -> Plan:
     for i, placed in chunks.items():
         placed.sort()
         key = problem.tasks[i].key
-        for part, (start, end, was_kept) in enumerate(placed, start=1):
-            reason = (
-                KEPT_REASON if was_kept else task_reason(problem, i, start, end, part, len(placed))
-            )
+        # A kept slot is explained afresh like any other: it stays for the same reasons it
+        # was placed, told as they stand now ("due in 1 day" the day after "due in 2 days").
+        for part, (start, end, _kept) in enumerate(placed, start=1):
+            reason = task_reason(problem, i, start, end, part, len(placed))
             slots.append(Slot(SlotKind.TASK, start, end, key, reason))
     slots.sort(key=lambda s: s.start)
     slots = _with_breaks(problem, slots)

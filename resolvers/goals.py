@@ -18,7 +18,7 @@ from db.repositories.base import Page
 from db.repositories.goals import GoalEffort, GoalListing, GoalRepository, MilestoneRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.input_rules import check_target_date, clean_text, clean_title, not_found
-from resolvers.study_events import GoalCompleted, GoalReprioritised
+from resolvers.study_events import GoalChanged, GoalCompleted
 
 MAX_MILESTONES = 100
 
@@ -110,7 +110,7 @@ async def update_goal(
             goal.category = changes.category
         if changes.priority is not None and changes.priority != goal.priority:
             goal.priority = changes.priority
-            await publish(uow, GoalReprioritised(goal.user_id, goal.id))
+            await publish(uow, GoalChanged(goal.user_id, goal.id))
         if target_date is not None or "targetDate" in changes.clear:
             goal.target_date = target_date
         if changes.status is not None and changes.status != goal.status:
@@ -135,6 +135,7 @@ async def delete_goal(
     signed_in = require_viewer(viewer)
     async with UnitOfWork(session_factory) as uow:
         goal = await own_goal(uow.session, signed_in, goal_id, "id")
+        await publish(uow, GoalChanged(goal.user_id, goal.id, deleted=True))
         deleted = await GoalRepository(uow.session).delete_with_children(goal)
         await uow.commit()
     return DeletedGoal(goal_id, deleted)
@@ -298,5 +299,6 @@ async def own_milestone(
 async def _set_status(uow: UnitOfWork, goal: Goal, status: GoalStatus, now: datetime) -> None:
     goal.status = status
     goal.completed_at = now if status == GoalStatus.COMPLETED else None
+    await publish(uow, GoalChanged(goal.user_id, goal.id))
     if status == GoalStatus.COMPLETED:
         await publish(uow, GoalCompleted(goal.user_id, goal.id, now))

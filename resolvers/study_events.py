@@ -19,6 +19,16 @@ class TaskAdded(DomainEvent):
 
 
 @dataclass(frozen=True)
+class TaskChanged(DomainEvent):
+    """Its estimate, difficulty, due time, status or dependencies changed, or it is about
+    to be deleted."""
+
+    user_id: uuid.UUID
+    task_id: uuid.UUID
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
 class TaskCompleted(DomainEvent):
     user_id: uuid.UUID
     task_id: uuid.UUID
@@ -47,9 +57,12 @@ class GoalCompleted(DomainEvent):
 
 
 @dataclass(frozen=True)
-class GoalReprioritised(DomainEvent):
+class GoalChanged(DomainEvent):
+    """Its priority or status changed, or it is about to be deleted with its tasks."""
+
     user_id: uuid.UUID
     goal_id: uuid.UUID
+    deleted: bool = False
 
 
 @dataclass(frozen=True)

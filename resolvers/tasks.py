@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -24,9 +25,10 @@ from resolvers.focus import focused_seconds
 from resolvers.focus import minutes as focus_minutes
 from resolvers.goals import own_goal, own_milestone
 from resolvers.input_rules import check_due_at, check_minutes, clean_text, clean_title, not_found
-from resolvers.study_events import TaskAdded, TaskCompleted, TaskSkipped
+from resolvers.study_events import TaskAdded, TaskChanged, TaskCompleted, TaskSkipped
 
 MAX_DEPENDENCIES = 50
+_PLANNED_FIELDS = ("estimated_minutes", "difficulty", "due_at", "status")
 MAX_TASK_MINUTES = 24 * 60
 # Finishing at least this long before the due time counts as early.
 EARLY_MARGIN = timedelta(days=1)
@@ -173,8 +175,16 @@ async def update_task(
             task.status = changes.status
         if changes.depends_on is not None:
             await _set_dependencies(session, signed_in, task, changes.depends_on)
+        if _changes_plan(task) or changes.depends_on is not None:
+            await publish(uow, TaskChanged(task.user_id, task.id))
         await uow.commit()
     return task
+
+
+def _changes_plan(task: Task) -> bool:
+    """Whether the edit touched what a study plan is made of."""
+    state = inspect(task)
+    return any(state.attrs[name].history.has_changes() for name in _PLANNED_FIELDS)
 
 
 async def delete_task(
@@ -195,6 +205,7 @@ async def delete_task(
                 code="HAS_DEPENDENTS",
                 field="id",
             )
+        await publish(uow, TaskChanged(task.user_id, task.id, deleted=True))
         await tasks.detach_dependents(task_id)
         await tasks.delete(task)
         await uow.commit()

@@ -122,6 +122,7 @@ async def update_preferences(
     validate_preferences(changes)
     async with UnitOfWork(session_factory) as uow:
         preferences = await PreferencesRepository(uow.session).for_user(signed_in.user_id)
+        planned_from = _planning_inputs(preferences)
         if changes.time_zone is not None:
             preferences.time_zone = changes.time_zone
         if changes.study_windows is not None:
@@ -141,22 +142,20 @@ async def update_preferences(
             preferences.quiet_hours_start, preferences.quiet_hours_end = changes.quiet_hours
         elif changes.clear_quiet_hours:
             preferences.quiet_hours_start = preferences.quiet_hours_end = None
-        if uow.session.is_modified(preferences) and _changes_planning(changes):
+        if _planning_inputs(preferences) != planned_from:
             await publish(uow, PlanningPreferencesChanged(signed_in.user_id))
         await uow.commit()
     return preferences
 
 
-def _changes_planning(changes: PreferenceChanges) -> bool:
-    return any(
-        value is not None
-        for value in (
-            changes.time_zone,
-            changes.study_windows,
-            changes.session_minutes,
-            changes.break_minutes,
-            changes.day_start_hour,
-        )
+def _planning_inputs(preferences: Preferences) -> tuple[object, ...]:
+    """What a study plan is made of, of the preferences."""
+    return (
+        preferences.time_zone,
+        list(preferences.study_windows),
+        preferences.session_minutes,
+        preferences.break_minutes,
+        preferences.day_start_hour,
     )
 
 

@@ -86,6 +86,18 @@ async def task_slots(
     ]
 
 
+async def day_slots(
+    client: httpx.AsyncClient, account: Account, day: date
+) -> list[tuple[str, str, str | None]]:
+    """(kind, start, task id) of every slot of one day."""
+    body = await gql(client, DAY, {"date": day.isoformat()}, account)
+    assert "errors" not in body, body
+    return [
+        (slot["kind"], slot["startAt"], slot["task"] and slot["task"]["id"])
+        for slot in body["data"]["schedule"]["slots"]
+    ]
+
+
 async def plan_status(client: httpx.AsyncClient, account: Account) -> dict[str, Any]:
     body = await gql(client, STATUS, {}, account)
     assert "errors" not in body, body

@@ -53,6 +53,17 @@ def test_windows_are_clipped_to_the_span_asked_for() -> None:
     ]
 
 
+def test_touching_windows_make_one() -> None:
+    # Monday 22:00-24:00 and Tuesday 00:00-02:00; 09:00-10:00 and 10:00-12:00 on Tuesday.
+    late = calendar(
+        "UTC", windows=[(0, 22 * 60, 24 * 60), (1, 0, 120), (1, 540, 600), (1, 600, 720)]
+    )
+    assert late.window_times(utc(2026, 5, 4), utc(2026, 5, 6)) == [
+        (utc(2026, 5, 4, 22), utc(2026, 5, 5, 2)),
+        (utc(2026, 5, 5, 9), utc(2026, 5, 5, 12)),
+    ]
+
+
 def test_peak_hours_are_found_on_every_day_of_the_span() -> None:
     paris = calendar()
     found = paris.hour_times([9], utc(2026, 7, 1, 0), utc(2026, 7, 3, 0))

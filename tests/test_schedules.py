@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -18,11 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.ids import from_global_id
 from core.settings import Settings
+from core.unit_of_work import UnitOfWork
 from db.models.focus import FocusSession
 from db.models.jobs import Job, JobStatus
 from db.models.schedules import SchedulePlan
 from resolvers.live import user_channel
-from resolvers.schedules.planning import REPLAN_KIND, plan_nights
+from resolvers.schedules.planning import (
+    REPLAN_KIND,
+    compute,
+    load_for_job,
+    plan_nights,
+    store_plan,
+)
 from tests.accounts import Account, gql, register
 from tests.bus_tap import tapped
 from tests.conftest import make_settings, serve_app
@@ -32,11 +39,13 @@ from tests.schedule_api import (
     RESCHEDULE,
     UNLOCK,
     at,
+    day_slots,
     generate,
     plan_status,
     set_windows,
     task_slots,
     tomorrow,
+    week,
 )
 from tests.study_api import create_goal, create_task, mutate, start_focus_session
 from workers.embedded import in_process_workers
@@ -93,6 +102,12 @@ async def planned(
     found = await settled(factory, account)
     assert [j.status for j in found][-1] is JobStatus.SUCCEEDED, found[-1].error
     return await task_slots(client, account, tomorrow())
+
+
+async def slot_ids(client: httpx.AsyncClient, owner: Account, tasks: list[str]) -> list[str]:
+    """The ids of tomorrow's slots of the given tasks, in time order."""
+    day = (await gql(client, DAY, {"date": tomorrow().isoformat()}, owner))["data"]["schedule"]
+    return [s["id"] for s in day["slots"] if s["task"] and s["task"]["id"] in tasks]
 
 
 async def jobs_after(
@@ -160,10 +175,52 @@ async def test_planning_again_with_nothing_changed_tells_nothing(
         assert await planned(api, session_factory, me) == first
         heard = await tap.envelopes(0.3)
 
-    assert [e.event for e in heard] == []
+    assert [e.data for e in heard] == []
     assert (await plan_status(api, me))["version"] == 1
     again = (await gql(api, DAY, {"date": tomorrow().isoformat()}, me))["data"]["schedule"]
     assert [s["id"] for s in again["slots"]] == [s["id"] for s in day["slots"]]
+
+
+def summer_time_start(after: date) -> date:
+    """The first last-Sunday-of-March (clocks go forward in Europe) a few days after `after`."""
+    year = after.year
+    while True:
+        day = date(year, 3, 31)
+        day -= timedelta(days=(day.weekday() + 1) % 7)
+        if day > after + timedelta(days=2):
+            return day
+        year += 1
+
+
+async def test_a_plan_follows_the_users_time_zone_and_day_start_across_a_clock_change(
+    api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    me = await register(api)
+    await set_windows(api, me, [("18:00", "19:00")], timeZone="Europe/Paris", dayStartHour=4)
+    task = await create_task(api, me, estimatedMinutes=100)
+    sunday = summer_time_start(tomorrow())
+    saturday = sunday - timedelta(days=1)
+    assert (await generate(api, me, saturday, 2))["errors"] == []
+    await settled(session_factory, me)
+
+    found = await week(api, me, saturday)
+    days = [(d["date"], d["startsAt"], d["endsAt"]) for d in found["days"][:2]]
+    # 04:00 in Paris: 03:00 UTC on Saturday (winter), 02:00 UTC on Sunday (summer).
+    assert days == [
+        (saturday.isoformat(), at(saturday, 3).isoformat(), at(sunday, 2).isoformat()),
+        (
+            sunday.isoformat(),
+            at(sunday, 2).isoformat(),
+            at(sunday + timedelta(days=1), 2).isoformat(),
+        ),
+    ]
+    # 18:00 in Paris either way; the hour holds one 50-minute session.
+    assert [
+        [(s["startAt"], s["endAt"], s["task"]["id"]) for s in d["slots"]] for d in found["days"][:2]
+    ] == [
+        [(at(saturday, 17).isoformat(), at(saturday, 17, 50).isoformat(), task)],
+        [(at(sunday, 16).isoformat(), at(sunday, 16, 50).isoformat(), task)],
+    ]
 
 
 async def test_a_due_date_that_cannot_be_met_is_flagged_with_its_reason(
@@ -191,6 +248,7 @@ async def test_skipping_a_task_frees_its_slots_and_replans_keeping_the_others(
     tasks = [await create_task(api, me, estimatedMinutes=50) for _ in range(3)]
     before = await planned(api, session_factory, me)
     skipped = tasks[1]
+    ids_before = await slot_ids(api, me, [tasks[0], tasks[2]])
 
     async with tapped(user_channel(local(me.id))) as tap:
         assert (await mutate(api, me, SKIP, id=skipped))["errors"] == []
@@ -210,6 +268,8 @@ async def test_skipping_a_task_frees_its_slots_and_replans_keeping_the_others(
         ("TASK", iso(9), tasks[0]),
         ("TASK", iso(11), tasks[2]),
     ]
+    # ... under the same ids.
+    assert await slot_ids(api, me, [tasks[0], tasks[2]]) == ids_before
     assert heard == ["TASK_FINISHED", "REPLANNED"]
 
 
@@ -260,6 +320,42 @@ async def test_what_replans_by_itself_and_what_does_not(
     )
 
 
+async def test_task_and_goal_edits_replan_and_deletions_free_their_slots(
+    api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    me = await register(api)
+    await set_windows(api, me, [("09:00", "12:00")])
+    goal = await create_goal(api, me)
+    kept = await create_task(api, me, goalId=goal, estimatedMinutes=50)
+    doomed = await create_task(api, me, estimatedMinutes=50)
+    await planned(api, session_factory, me)
+    update_task = """mutation ($id: ID!, $input: UpdateTaskInput!) {
+        updateTask(id: $id, input: $input) { errors { code } } }"""
+
+    renamed = mutate(api, me, update_task, id=kept, input={"title": "Renamed"})
+    assert await jobs_after(session_factory, me, renamed) == []
+    longer = mutate(api, me, update_task, id=kept, input={"estimatedMinutes": 80})
+    assert await jobs_after(session_factory, me, longer) == [REPLAN_KIND]
+    archive = "mutation ($id: ID!) { archiveGoal(id: $id) { errors { code } } }"
+    assert (
+        await jobs_after(session_factory, me, mutate(api, me, archive, id=goal))
+        == [REPLAN_KIND] * 2
+    )
+    # An archived goal's tasks are not planned.
+    assert {task for _, _, task in await task_slots(api, me, tomorrow())} == {doomed}
+
+    doomed_ids = await slot_ids(api, me, [doomed])
+    delete = "mutation ($id: ID!) { deleteTask(id: $id) { errors { code } } }"
+    async with tapped(user_channel(local(me.id))) as tap:
+        assert (
+            await jobs_after(session_factory, me, mutate(api, me, delete, id=doomed))
+            == [REPLAN_KIND] * 3
+        )
+        heard = [(e.data["change"], e.data["removed"]) for e in await tap.envelopes(0.3)]
+    assert heard[0] == ("TASK_FINISHED", [str(local(i)) for i in doomed_ids])
+    assert await task_slots(api, me, tomorrow()) == []
+
+
 async def test_an_overrun_replans(
     api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -292,6 +388,48 @@ async def test_an_overrun_replans(
         await jobs_after(session_factory, me, mutate(api, me, complete, id=session))
         == [REPLAN_KIND] * 2
     )
+
+
+async def test_a_plan_from_a_later_day_keeps_and_counts_the_slots_before_it(
+    api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    me = await register(api)
+    await set_windows(api, me, [("09:00", "12:00")])
+    booked = await create_task(api, me, estimatedMinutes=50)
+    other = await create_task(api, me, estimatedMinutes=50)
+    slot = (await mutate(api, me, RESCHEDULE, taskId=booked, start=iso(9)))["slot"]["id"]
+    assert (await mutate(api, me, UNLOCK, slotId=slot))["errors"] == []
+
+    day_after = tomorrow() + timedelta(days=1)
+    payload = await generate(api, me, day_after, 1)
+    assert payload["errors"] == []
+    await settled(session_factory, me)
+
+    # Tomorrow's slot stays and covers `booked`: the day after plans only `other`.
+    assert await day_slots(api, me, tomorrow()) == [("TASK", iso(9), booked)]
+    assert await day_slots(api, me, day_after) == [("TASK", at(day_after, 9).isoformat(), other)]
+
+
+async def test_a_plan_computed_from_a_state_that_changed_is_not_stored(
+    api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    me = await register(api)
+    await set_windows(api, me, [("09:00", "12:00")])
+    task = await create_task(api, me, estimatedMinutes=50)
+    await planned(api, session_factory, me)
+    (job,) = await jobs_of(session_factory, me)
+    stale = compute(await load_for_job(session_factory, job))
+    # Meanwhile the owner moves the task: the plan's version moves on.
+    moved = await mutate(api, me, RESCHEDULE, taskId=task, start=iso(11))
+    assert moved["errors"] == []
+
+    async with UnitOfWork(session_factory) as uow:
+        assert await store_plan(uow, job, stale) == {"planned": False, "superseded": True}
+        await uow.commit()
+    found = await settled(session_factory, me)
+
+    assert [j.kind for j in found] == ["SCHEDULE", REPLAN_KIND]
+    assert await task_slots(api, me, tomorrow()) == [("TASK", iso(11), task)]
 
 
 async def test_someone_without_a_plan_is_not_planned_by_changes(
@@ -343,26 +481,53 @@ async def test_bad_reschedules_are_refused_and_change_nothing(
     done = await create_task(api, me, estimatedMinutes=50)
     assert (await mutate(api, me, COMPLETE, id=done))["errors"] == []
     theirs = await create_task(api, other, estimatedMinutes=50)
-    locked = await mutate(api, me, RESCHEDULE, taskId=first, start=iso(10))
-    assert locked["errors"] == []
-    before = await task_slots(api, me, tomorrow())
-    yesterday = at(tomorrow(), 9) - timedelta(days=2)
-
-    cases = [
-        (theirs, iso(9), "NOT_FOUND", "taskId"),
-        (done, iso(9), "TASK_NOT_OPEN", "taskId"),
-        (later, yesterday.isoformat(), "START_IN_PAST", "start"),
-        (later, iso(7), "OUTSIDE_STUDY_WINDOWS", "start"),
-        (later, iso(11, 30), "OUTSIDE_STUDY_WINDOWS", "start"),  # would end at 12:20
-        (later, iso(9, 30), "OVERLAPS_LOCKED_SLOT", "start"),
-        (later, iso(9), "DEPENDENCY_LATER", "start"),
-        (first, iso(11), "SLOT_LOCKED", "taskId"),
+    assert await planned(api, session_factory, me) == [
+        ("TASK", iso(9), first),
+        ("BREAK", iso(9, 50), None),
+        ("TASK", iso(10), later),
     ]
-    for task, start, code, field in cases:
-        payload = await mutate(api, me, RESCHEDULE, taskId=task, start=start)
-        assert payload == {"slot": None, "errors": [{"code": code, "field": field}]}, code
-    assert await task_slots(api, me, tomorrow()) == before
-    assert await plan_status(api, me) == {"version": 0, "plannedAt": None, "atRisk": []}
+    unplanned = await create_task(api, me, estimatedMinutes=50)
+    waiting = await create_task(api, me, estimatedMinutes=50, dependsOn=[unplanned])
+    naive = at(tomorrow(), 11).replace(tzinfo=None).isoformat()
+
+    async def refused(cases: list[tuple[str, str, str, str]]) -> None:
+        for task, start, code, field in cases:
+            payload = await mutate(api, me, RESCHEDULE, taskId=task, start=start)
+            assert payload == {"slot": None, "errors": [{"code": code, "field": field}]}, code
+
+    await refused(
+        [
+            (theirs, iso(11), "NOT_FOUND", "taskId"),
+            ("VGFzazpub3QtYS11dWlk", iso(11), "NOT_FOUND", "taskId"),
+            (done, iso(11), "TASK_NOT_OPEN", "taskId"),
+            (first, naive, "INVALID_START", "start"),
+            (first, at(tomorrow(), 11).replace(second=30).isoformat(), "INVALID_START", "start"),
+            (first, (at(tomorrow(), 9) - timedelta(days=2)).isoformat(), "START_IN_PAST", "start"),
+            (
+                first,
+                (at(tomorrow(), 9) + timedelta(days=800)).isoformat(),
+                "START_TOO_FAR",
+                "start",
+            ),
+            (first, iso(7), "OUTSIDE_STUDY_WINDOWS", "start"),
+            (first, iso(11, 30), "OUTSIDE_STUDY_WINDOWS", "start"),  # would end at 12:20
+            (later, iso(9), "DEPENDENCY_LATER", "start"),  # `first` ends at 09:50
+            (waiting, iso(11), "DEPENDENCY_LATER", "start"),  # `unplanned` has no slot
+            (first, iso(11), "DEPENDENT_EARLIER", "start"),  # `later` starts at 10:00
+        ]
+    )
+    day = (await gql(api, DAY, {"date": tomorrow().isoformat()}, me))["data"]["schedule"]
+    first_slot = next(s["id"] for s in day["slots"] if s["task"] and s["task"]["id"] == first)
+    assert (await mutate(api, me, LOCK, slotId=first_slot))["errors"] == []
+    before = (await task_slots(api, me, tomorrow()), await plan_status(api, me))
+    await refused(
+        [
+            (later, iso(9, 30), "OVERLAPS_LOCKED_SLOT", "start"),
+            (first, iso(11), "SLOT_LOCKED", "taskId"),
+        ]
+    )
+    assert (await task_slots(api, me, tomorrow()), await plan_status(api, me)) == before
+    assert before[1]["version"] == 2  # planned, then the lock
 
 
 async def test_lock_and_unlock_a_slot(
@@ -391,6 +556,10 @@ async def test_bad_plan_requests_queue_nothing(
     api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     me = await register(api)
+    await set_windows(api, me, [("09:00", "12:00")])
+    await create_task(api, me, estimatedMinutes=50)
+    first = await planned(api, session_factory, me)
+    before = await plan_status(api, me)
     long_ago = tomorrow() - timedelta(days=30)
     cases = [
         (tomorrow(), 0, "INVALID_DAYS", "days"),
@@ -401,8 +570,12 @@ async def test_bad_plan_requests_queue_nothing(
     for first_day, days, code, field in cases:
         payload = await generate(api, me, first_day, days)
         assert payload == {"job": None, "errors": [{"code": code, "field": field}]}, code
-    assert await jobs_of(session_factory, me) == []
-    assert await plan_status(api, me) == {"version": 0, "plannedAt": None, "atRisk": []}
+    assert [j.kind for j in await jobs_of(session_factory, me)] == ["SCHEDULE"]
+    assert await plan_status(api, me) == before
+    assert before["version"] == 1
+    assert await task_slots(api, me, tomorrow()) == first
+    far = await gql(api, DAY, {"date": "9999-12-31"}, me)
+    assert [e["extensions"]["code"] for e in far["errors"]] == ["INVALID_DATE"]
 
 
 async def test_each_night_is_planned_once(
@@ -419,7 +592,7 @@ async def test_each_night_is_planned_once(
         await session.execute(
             update(SchedulePlan)
             .where(SchedulePlan.user_id == local(me.id))
-            .values(night_planned=tomorrow() - timedelta(days=3))
+            .values(next_night_at=at(tomorrow(), 0) - timedelta(days=3))
         )
         await session.commit()
     assert await plan_nights(session_factory) == 1

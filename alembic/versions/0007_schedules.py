@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("planned_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("pending_job_id", sa.Uuid(), nullable=True),
         sa.Column("replan_reason", sa.String(length=200), nullable=True),
-        sa.Column("night_planned", sa.Date(), nullable=True),
+        sa.Column("next_night_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["pending_job_id"],
@@ -43,6 +43,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_schedule_plans")),
     )
+    with op.batch_alter_table("schedule_plans", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_schedule_plans_next_night_at"), ["next_night_at"], unique=False
+        )
     op.create_table(
         "schedule_slots",
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -121,4 +125,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_schedule_slots_task_id")
 
     op.drop_table("schedule_slots")
+    with op.batch_alter_table("schedule_plans", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_schedule_plans_next_night_at"))
+
     op.drop_table("schedule_plans")

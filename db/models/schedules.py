@@ -51,8 +51,8 @@ class SchedulePlan(Base):
         ForeignKey("jobs.id", ondelete="SET NULL"), default=None
     )
     replan_reason: Mapped[str | None] = mapped_column(String(200), default=None)
-    # The last of the user's nights planned by the nightly run, so it plans each night once.
-    night_planned: Mapped[date | None] = mapped_column(default=None)
+    # When the user's next day begins: the nightly run plans it then, once.
+    next_night_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

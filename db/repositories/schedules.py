@@ -28,9 +28,18 @@ class SchedulePlanRepository:
         self.session.add(plan)
         return plan
 
-    async def all(self) -> list[SchedulePlan]:
-        """Every plan; the nightly run picks those whose night it is."""
-        return list(await self.session.scalars(select(SchedulePlan)))
+    async def nights_due(self, now: datetime, limit: int) -> list[SchedulePlan]:
+        """Plans whose next day has begun, oldest first, locked; rows another run holds are
+        skipped, so two runs share the work instead of waiting on each other."""
+        return list(
+            await self.session.scalars(
+                select(SchedulePlan)
+                .where(SchedulePlan.next_night_at <= now)
+                .order_by(SchedulePlan.next_night_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
 
 
 class ScheduleSlotRepository(Repository[ScheduleSlot]):
@@ -90,14 +99,35 @@ class ScheduleSlotRepository(Repository[ScheduleSlot]):
             .limit(1)
         )
 
-    async def not_started_of_task(self, task_id: uuid.UUID, now: datetime) -> list[ScheduleSlot]:
+    async def not_started_of_tasks(
+        self, task_ids: Sequence[uuid.UUID], now: datetime
+    ) -> list[ScheduleSlot]:
+        if not task_ids:
+            return []
         return list(
             await self.session.scalars(
                 select(ScheduleSlot).where(
-                    ScheduleSlot.task_id == task_id, ScheduleSlot.start_at >= now
+                    ScheduleSlot.task_id.in_(task_ids), ScheduleSlot.start_at >= now
                 )
             )
         )
+
+    async def any_starting_before(
+        self, task_ids: Sequence[uuid.UUID], moment: datetime, now: datetime
+    ) -> bool:
+        """Whether any of the tasks has a slot not over by `now` that starts before `moment`."""
+        if not task_ids:
+            return False
+        found = await self.session.scalar(
+            select(ScheduleSlot.id)
+            .where(
+                ScheduleSlot.task_id.in_(task_ids),
+                ScheduleSlot.start_at < moment,
+                ScheduleSlot.end_at > now,
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def any_ending_after(self, task_ids: Sequence[uuid.UUID], moment: datetime) -> bool:
         if not task_ids:
@@ -118,8 +148,9 @@ class TaskRiskRepository:
         await self.session.execute(delete(TaskRisk).where(TaskRisk.user_id == user_id))
         self.session.add_all(risks)
 
-    async def drop(self, task_id: uuid.UUID) -> None:
-        await self.session.execute(delete(TaskRisk).where(TaskRisk.task_id == task_id))
+    async def drop(self, task_ids: Sequence[uuid.UUID]) -> None:
+        if task_ids:
+            await self.session.execute(delete(TaskRisk).where(TaskRisk.task_id.in_(task_ids)))
 
     async def for_user(self, user_id: uuid.UUID) -> list[TaskRisk]:
         return list(await self.session.scalars(select(TaskRisk).where(TaskRisk.user_id == user_id)))
@@ -157,6 +188,9 @@ class PlanningInputRepository:
             )
         )
         return [(task_id, depends_on) for task_id, depends_on in rows]
+
+    async def task_ids_of_goal(self, goal_id: uuid.UUID) -> list[uuid.UUID]:
+        return list(await self.session.scalars(select(Task.id).where(Task.goal_id == goal_id)))
 
     async def goals(self, user_id: uuid.UUID) -> dict[uuid.UUID, Goal]:
         rows = await self.session.scalars(select(Goal).where(Goal.user_id == user_id))

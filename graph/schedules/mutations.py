@@ -64,9 +64,12 @@ class ScheduleMutation:
     @strawberry.mutation(
         description="Moves the task's next slot (or gives it one, a session long) to `start` "
         "and locks it there; slots in the way are planned again elsewhere. Refused, changing "
-        "nothing: NOT_FOUND (not my task), TASK_NOT_OPEN, START_IN_PAST, "
+        "nothing: NOT_FOUND (not my task), TASK_NOT_OPEN, INVALID_START (no UTC offset, or "
+        "not on a whole minute), START_IN_PAST, START_TOO_FAR (over a year ahead), "
         "OUTSIDE_STUDY_WINDOWS (not inside one of my study windows), OVERLAPS_LOCKED_SLOT, "
-        "DEPENDENCY_LATER (a task it depends on is planned to end later), SLOT_LOCKED.",
+        "DEPENDENCY_LATER (an open task it depends on is not planned to end before), "
+        "DEPENDENT_EARLIER (a task depending on it is planned to start before it would end), "
+        "SLOT_LOCKED.",
         permission_classes=[IsAuthenticated],
     )
     async def reschedule_task(

@@ -26,11 +26,14 @@ register_node("ScheduleSlot", _fetch_slot)
 @strawberry.type
 class ScheduleQuery:
     @strawberry.field(
-        description="My plan for one of my days (from my day-start hour, in my time zone).",
+        description="My plan for one of my days (from my day-start hour, in my time zone); "
+        "INVALID_DATE outside 1970 to 9000.",
         permission_classes=[IsAuthenticated],
     )
     async def schedule(self, info: strawberry.Info[Context, None], date: date) -> Schedule:
-        (day,) = await slots.day_plans(info.context.session_factory, info.context.viewer, date, 1)
+        (day,) = await slots.day_plans(
+            info.context.session_factory, info.context.viewer, date, 1, "date"
+        )
         return Schedule.of(day)
 
     @strawberry.field(
@@ -41,7 +44,7 @@ class ScheduleQuery:
         self, info: strawberry.Info[Context, None], week_start: date
     ) -> WeekSchedule:
         days = await slots.day_plans(
-            info.context.session_factory, info.context.viewer, week_start, WEEK_DAYS
+            info.context.session_factory, info.context.viewer, week_start, WEEK_DAYS, "weekStart"
         )
         return WeekSchedule(week_start=week_start, days=[Schedule.of(day) for day in days])
 

@@ -23,7 +23,8 @@ strawberry.enum(
     models.SlotKind,
     name="SlotKind",
     description="TASK: study a task; BREAK: rest between two sessions; BUFFER: time kept "
-    "free before a due date; REVIEW: revisit what is due for review.",
+    "free before a due date; REVIEW: revisit what is due for review. The planner keeps its "
+    "buffers as free time rather than as slots.",
 )
 SlotKind = models.SlotKind
 strawberry.enum(
@@ -120,7 +121,8 @@ class WeekSchedule:
 @strawberry.type(description="How my plan stands.")
 class PlanStatus:
     version: int = strawberry.field(
-        description="Grows with every change of the plan (0: never planned)."
+        description="Grows with every change of the plan or of what it is made from (0: never "
+        "planned)."
     )
     planned_at: datetime | None = strawberry.field(description="When it was last planned.")
     at_risk: list[TaskRisk] = strawberry.field(

@@ -9,8 +9,9 @@ from core.domain_events import subscribe, unsubscribe
 from resolvers.schedules import planning, triggers
 from resolvers.study_events import (
     FocusSessionCompleted,
-    GoalReprioritised,
+    GoalChanged,
     TaskAdded,
+    TaskChanged,
     TaskCompleted,
     TaskSkipped,
 )
@@ -20,7 +21,8 @@ _HANDLERS = (
     (TaskCompleted, triggers.on_task_completed),
     (TaskSkipped, triggers.on_task_skipped),
     (TaskAdded, triggers.on_task_added),
-    (GoalReprioritised, triggers.on_goal_reprioritised),
+    (GoalChanged, triggers.on_goal_changed),
+    (TaskChanged, triggers.on_task_changed),
     (PlanningPreferencesChanged, triggers.on_preferences_changed),
     (FocusSessionCompleted, triggers.on_focus_session_completed),
 )

@@ -40,6 +40,8 @@ REPLAN_KIND = "REPLAN"
 MAX_DAYS = 14
 # How far ahead a plan may start.
 MAX_LEAD_DAYS = 365
+# Plans the nightly run settles per transaction.
+NIGHT_BATCH = 200
 
 
 @dataclass
@@ -63,7 +65,8 @@ async def generate_schedule(
     async with UnitOfWork(session_factory) as uow:
         await UserRepository(uow.session).lock(user_id)
         preferences = await PreferencesRepository(uow.session).current(user_id)
-        today = Calendar.of(preferences).day_of(utcnow())
+        calendar = Calendar.of(preferences)
+        today = calendar.day_of(utcnow())
         first = from_date or today
         if first + timedelta(days=days) <= today:
             raise UserInputError(
@@ -73,13 +76,16 @@ async def generate_schedule(
             raise UserInputError(
                 f"Plan at most {MAX_LEAD_DAYS} days ahead", code="FROM_DATE_TOO_FAR", field="from"
             )
+        # Days already over are not planned: a plan from yesterday for two days is today's.
+        days -= max(0, (today - first).days)
+        first = max(first, today)
         plans = SchedulePlanRepository(uow.session)
         plan = await plans.get(user_id, for_update=True)
         if plan is None:
-            # Tonight's run would only repeat what this plan does.
             plan = plans.add(SchedulePlan(user_id=user_id, days=days, from_date=first))
-            plan.night_planned = today
         plan.days, plan.from_date = days, first
+        # Tonight's run would only repeat what this plan does.
+        plan.next_night_at = calendar.day_start(today + timedelta(days=1))
         job = await create_job(uow, owner_id=user_id, kind=GENERATE_KIND, actor=PLAN_ACTOR)
         plan.pending_job_id, plan.replan_reason = job.id, None
         await uow.commit()
@@ -90,19 +96,26 @@ async def request_replan(uow: UnitOfWork, user_id: uuid.UUID, cause: str) -> Non
     """Plans again shortly after this unit of work commits, if the user has a plan.
 
     A replan still waiting in the queue covers this change too (it reads the state when it
-    runs), so a burst of changes costs one plan.
+    runs), so a burst of changes costs one plan. The plan's version moves on, so a plan
+    being computed from the state before this change is not stored.
     """
     # Locked: of two changes committing together, the second sees the first one's job.
     plan = await SchedulePlanRepository(uow.session).get(user_id, for_update=True)
     if plan is None:
         return
+    plan.version += 1
+    await _replan(uow, plan, cause, delay_ms=debounce.delay_ms)
+
+
+async def _replan(uow: UnitOfWork, plan: SchedulePlan, cause: str, *, delay_ms: int) -> None:
+    """Queues a replan unless one is queued already (it will read the latest state)."""
     if plan.pending_job_id is not None:
         pending = await JobRepository(uow.session).get(plan.pending_job_id)
         if pending is not None and pending.status is JobStatus.QUEUED:
             plan.replan_reason = cause
             return
     job = await create_job(
-        uow, owner_id=user_id, kind=REPLAN_KIND, actor=PLAN_ACTOR, delay_ms=debounce.delay_ms
+        uow, owner_id=plan.user_id, kind=REPLAN_KIND, actor=PLAN_ACTOR, delay_ms=delay_ms
     )
     plan.pending_job_id, plan.replan_reason = job.id, cause
 
@@ -151,7 +164,8 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
         for s in await slots.between(user_id, origin, origin + FAR_FUTURE)
         if not is_fixed(s, origin)
     }
-    added: list[ScheduleSlot] = []
+    # New slots, and kept ones whose reason changed ("due in 2 days" the day after).
+    changed: list[ScheduleSlot] = []
     wanted: set[tuple[Any, ...]] = set()
     for placed in result.slots:
         task_id = None if placed.task is None else planning.tasks[placed.task]
@@ -164,9 +178,11 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
         wanted.add(key)
         kept = current.get(key)
         if kept is not None:
-            kept.reason = placed.reason
+            if kept.reason != placed.reason:
+                kept.reason = placed.reason
+                changed.append(kept)
             continue
-        added.append(
+        changed.append(
             slots.add(
                 ScheduleSlot(
                     user_id=user_id,
@@ -190,7 +206,9 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
         for risk in result.at_risk
     ]
     risk_store = TaskRiskRepository(uow.session)
-    unchanged = not added and not removed and _same_risks(await risk_store.for_user(user_id), risks)
+    unchanged = (
+        not changed and not removed and _same_risks(await risk_store.for_user(user_id), risks)
+    )
     await risk_store.replace(user_id, risks)
     cause = plan.replan_reason if job.kind == REPLAN_KIND else None
     plan.planned_at = utcnow()
@@ -201,7 +219,7 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
         return {
             "version": plan.version,
             "slots": len(result.slots),
-            "added": 0,
+            "changed": 0,
             "removed": 0,
             "atRisk": len(risks),
         }
@@ -212,7 +230,7 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
         user_id,
         version=plan.version,
         change=ScheduleChange.REPLANNED if job.kind == REPLAN_KIND else ScheduleChange.GENERATED,
-        changed=added,
+        changed=changed,
         removed=removed,
         at_risk=risks,
         cause=cause,
@@ -220,7 +238,7 @@ async def store_plan(uow: UnitOfWork, job: Job, computed: Computed) -> dict[str,
     return {
         "version": plan.version,
         "slots": len(result.slots),
-        "added": len(added),
+        "changed": len(changed),
         "removed": len(removed),
         "atRisk": len(risks),
     }
@@ -233,22 +251,25 @@ def _same_risks(before: list[TaskRisk], after: list[TaskRisk]) -> bool:
     return key(before) == key(after)
 
 
-async def plan_nights(session_factory: async_sessionmaker[AsyncSession]) -> int:
-    """Plans the coming day of every user whose new day has begun since their last nightly
-    plan (run hourly: each time zone's day starts on the hour or half hour)."""
-    now = utcnow()
+async def plan_nights(
+    session_factory: async_sessionmaker[AsyncSession], *, batch: int = NIGHT_BATCH
+) -> int:
+    """Plans the coming day of every user whose new day has begun (run hourly: each time
+    zone's day starts on the hour or half hour), a batch per transaction."""
     queued = 0
-    async with UnitOfWork(session_factory) as uow:
-        plans = await SchedulePlanRepository(uow.session).all()
-        preferences = await PreferencesRepository(uow.session).many([p.user_id for p in plans])
-        for plan in plans:
-            found = preferences.get(plan.user_id) or default_preferences(plan.user_id)
-            today = Calendar.of(found).day_of(now)
-            if plan.night_planned is not None and plan.night_planned >= today:
-                continue
-            plan.night_planned = today
-            job = await create_job(uow, owner_id=plan.user_id, kind=REPLAN_KIND, actor=PLAN_ACTOR)
-            plan.pending_job_id, plan.replan_reason = job.id, "a new day has begun"
-            queued += 1
-        await uow.commit()
-    return queued
+    while True:
+        now = utcnow()
+        async with UnitOfWork(session_factory) as uow:
+            plans = await SchedulePlanRepository(uow.session).nights_due(now, batch)
+            preferences = await PreferencesRepository(uow.session).many(
+                [plan.user_id for plan in plans]
+            )
+            for plan in plans:
+                found = preferences.get(plan.user_id) or default_preferences(plan.user_id)
+                calendar = Calendar.of(found)
+                plan.next_night_at = calendar.day_start(calendar.day_of(now) + timedelta(days=1))
+                await _replan(uow, plan, "a new day has begun", delay_ms=0)
+            await uow.commit()
+        queued += len(plans)
+        if len(plans) < batch:
+            return queued

@@ -38,7 +38,6 @@ class Planning:
     user_id: uuid.UUID
     version: int
     timeline: Timeline
-    horizon_end: datetime
     problem: Problem
     tasks: dict[str, uuid.UUID]  # planner key -> task id
 
@@ -70,7 +69,9 @@ async def load_planning(session: AsyncSession, plan: SchedulePlan, now: datetime
     for session_on_task in await inputs.completed_on_tasks([task.id for task in tasks]):
         if session_on_task.task_id is not None:
             focused[session_on_task.task_id] += focused_seconds(session_on_task, now)
-    slots = await ScheduleSlotRepository(session).between(user_id, origin, origin + FAR_FUTURE)
+    # From now, not from the plan's start: a plan that starts tomorrow leaves today's slots
+    # where they are, and counts them.
+    slots = await ScheduleSlotRepository(session).between(user_id, now, origin + FAR_FUTURE)
 
     fixed = [slot for slot in slots if is_fixed(slot, origin)]
     session_minutes = preferences.session_minutes
@@ -84,9 +85,8 @@ async def load_planning(session: AsyncSession, plan: SchedulePlan, now: datetime
     fixed_minutes: dict[uuid.UUID, int] = defaultdict(int)
     for slot in fixed:
         if slot.task_id is not None and slot.kind is SlotKind.TASK:
-            fixed_minutes[slot.task_id] += timeline.minute(slot.end_at) - timeline.minute(
-                max(slot.start_at, origin)
-            )
+            reserved = slot.end_at - max(slot.start_at, now)
+            fixed_minutes[slot.task_id] += int(reserved.total_seconds() // 60)
     depends: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for task_id, prerequisite in edges:
         depends[task_id].append(prerequisite)
@@ -130,7 +130,7 @@ async def load_planning(session: AsyncSession, plan: SchedulePlan, now: datetime
                 str(s.task_id), timeline.minute(max(s.start_at, origin)), timeline.minute(s.end_at)
             )
             for s in fixed
-            if s.task_id is not None and s.task_id in planned
+            if s.task_id is not None and s.task_id in planned and s.end_at > origin
         ),
         previous=tuple(
             Placement(str(s.task_id), timeline.minute(s.start_at), timeline.minute(s.end_at))
@@ -143,7 +143,6 @@ async def load_planning(session: AsyncSession, plan: SchedulePlan, now: datetime
         user_id=user_id,
         version=plan.version,
         timeline=timeline,
-        horizon_end=horizon_end,
         problem=problem,
         tasks={str(task.id): task.id for task in tasks if task.id in planned},
     )

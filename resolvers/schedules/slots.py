@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,13 +25,16 @@ from db.repositories.users import PreferencesRepository, UserRepository
 from resolvers.access import Viewer, load_visible, register_owned, require_viewer
 from resolvers.input_rules import not_found
 from resolvers.schedules.changes import ScheduleChange, tell_schedule
-from resolvers.schedules.planning import request_replan
+from resolvers.schedules.planning import MAX_LEAD_DAYS, request_replan
 from resolvers.schedules.timeline import Calendar
 
 register_owned(ScheduleSlot, lambda slot: slot.user_id)
 
 WEEK_DAYS = 7
-# A moved slot keeps its length; a task with no slot yet gets one session (or less).
+# Days a plan can be read for: calendars go no further.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9000, 12, 31)
+# A start this little in the past still counts as now: the client's clock may lag.
 RESCHEDULE_GRACE = timedelta(minutes=1)
 
 
@@ -55,9 +58,14 @@ async def day_plans(
     viewer: Viewer | None,
     first_day: date,
     days: int,
+    field: str,
 ) -> list[DayPlan]:
     """The caller's slots of `days` of their days from `first_day`, one read for all."""
     user_id = require_viewer(viewer).user_id
+    if not FIRST_DAY <= first_day <= LAST_DAY:
+        raise UserInputError(
+            f"Pick a day from {FIRST_DAY} to {LAST_DAY}", code="INVALID_DATE", field=field
+        )
     async with session_factory() as session:
         calendar = Calendar.of(await PreferencesRepository(session).current(user_id))
         bounds = [calendar.day_start(first_day + timedelta(days=i)) for i in range(days + 1)]
@@ -129,17 +137,19 @@ async def reschedule_task(
     task_id: uuid.UUID,
     start: datetime,
 ) -> ScheduleSlot:
-    """Moves the task's next slot (or gives it one) to `start` and pins it there.
+    """Moves the task's next slot (or gives it one, a session long) to `start` and pins it
+    there.
 
-    Refused, changing nothing: someone else's or a finished task, a start in the past, a
-    slot that would not lie inside one study window, one that overlaps a locked slot, a
-    start before a task it depends on is planned to end, or a locked next slot.
-    Unlocked slots in the way are planned again elsewhere.
+    Refused, changing nothing: someone else's or a finished task; a start without its
+    offset, off the whole minute, in the past or more than a year ahead; a slot that would
+    not lie inside one study window or would overlap a locked slot; a start before an open
+    task it depends on is planned to end (or one not planned at all); an end after a task
+    that depends on it is planned to start; a locked next slot. Unlocked slots in the way
+    are planned again elsewhere.
     """
     user_id = require_viewer(viewer).user_id
     now = utcnow()
-    if start < now - RESCHEDULE_GRACE:
-        raise UserInputError("Pick a start in the future", code="START_IN_PAST", field="start")
+    start = _check_start(start, now)
     async with UnitOfWork(session_factory) as uow:
         await UserRepository(uow.session).lock(user_id)
         await hold_plan(uow, user_id)
@@ -173,13 +183,7 @@ async def reschedule_task(
             raise UserInputError(
                 "That time overlaps a locked slot", code="OVERLAPS_LOCKED_SLOT", field="start"
             )
-        prerequisites = (await tasks.dependency_ids([task_id]))[task_id]
-        if await slots.any_ending_after(prerequisites, start):
-            raise UserInputError(
-                "A task this one depends on is planned to end after that start",
-                code="DEPENDENCY_LATER",
-                field="start",
-            )
+        await _check_order(tasks, slots, user_id, task_id, start, end, now)
         displaced = [other.id for other in nearby if other is not slot]
         await slots.delete_many(displaced)
         if slot is None:
@@ -253,6 +257,51 @@ async def bump_version(uow: UnitOfWork, user_id: uuid.UUID) -> int:
         return 0
     plan.version += 1
     return plan.version
+
+
+def _check_start(start: datetime, now: datetime) -> datetime:
+    if start.tzinfo is None:
+        raise UserInputError(
+            "Give the start with its UTC offset", code="INVALID_START", field="start"
+        )
+    if start.second or start.microsecond:
+        raise UserInputError("Start on a whole minute", code="INVALID_START", field="start")
+    if start < now - RESCHEDULE_GRACE:
+        raise UserInputError("Pick a start in the future", code="START_IN_PAST", field="start")
+    if start > now + timedelta(days=MAX_LEAD_DAYS):
+        raise UserInputError(
+            f"Pick a start within {MAX_LEAD_DAYS} days", code="START_TOO_FAR", field="start"
+        )
+    return start.astimezone(UTC)
+
+
+async def _check_order(
+    tasks: TaskRepository,
+    slots: ScheduleSlotRepository,
+    user_id: uuid.UUID,
+    task_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> None:
+    """A task starts after what it depends on ends, and ends before what depends on it."""
+    prerequisites = (await tasks.dependency_ids([task_id]))[task_id]
+    open_ones = [
+        t.id for t in (await tasks.owned(user_id, prerequisites)).values() if t.finished_at is None
+    ]
+    planned = await slots.first_of_tasks(open_ones, now)
+    if len(planned) < len(open_ones) or await slots.any_ending_after(open_ones, start):
+        raise UserInputError(
+            "A task this one depends on is not done and not planned to end before that start",
+            code="DEPENDENCY_LATER",
+            field="start",
+        )
+    if await slots.any_starting_before(await tasks.dependent_ids(task_id), end, now):
+        raise UserInputError(
+            "A task that depends on this one is planned to start before it would end",
+            code="DEPENDENT_EARLIER",
+            field="start",
+        )
 
 
 def _check_inside_window(calendar: Calendar, start: datetime, end: datetime) -> None:

@@ -65,7 +65,7 @@ class Calendar:
                 if begins < ends:
                     found.append((begins, ends))
             day += timedelta(days=1)
-        return sorted(found)
+        return _merged(found)
 
     def hour_times(
         self, hours: Iterable[int], since: datetime, until: datetime
@@ -109,6 +109,17 @@ class Timeline:
 
     def intervals(self, spans: Sequence[tuple[datetime, datetime]]) -> tuple[Interval, ...]:
         return tuple(Interval(self.minute(a), self.minute(b)) for a, b in spans)
+
+
+def _merged(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Sorted, with touching spans joined: 09-10 and 10-12 are one window, 09-12."""
+    merged: list[tuple[datetime, datetime]] = []
+    for begins, ends in sorted(spans):
+        if merged and begins <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], ends))
+        else:
+            merged.append((begins, ends))
+    return merged
 
 
 def subtract(

@@ -8,7 +8,11 @@ from datetime import timedelta
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.repositories.focus import FocusSessionRepository
-from db.repositories.schedules import ScheduleSlotRepository, TaskRiskRepository
+from db.repositories.schedules import (
+    PlanningInputRepository,
+    ScheduleSlotRepository,
+    TaskRiskRepository,
+)
 from db.repositories.tasks import TaskRepository
 from resolvers.focus import focused_seconds
 from resolvers.focus import minutes as focus_minutes
@@ -17,8 +21,9 @@ from resolvers.schedules.planning import request_replan
 from resolvers.schedules.slots import bump_version, hold_plan
 from resolvers.study_events import (
     FocusSessionCompleted,
-    GoalReprioritised,
+    GoalChanged,
     TaskAdded,
+    TaskChanged,
     TaskCompleted,
     TaskSkipped,
 )
@@ -29,13 +34,13 @@ URGENT_WITHIN = timedelta(hours=48)
 
 
 async def on_task_completed(uow: UnitOfWork, event: TaskCompleted) -> None:
-    await _drop_task(uow, event.user_id, event.task_id)
+    await _drop_tasks(uow, event.user_id, [event.task_id])
     if event.actual_minutes > event.estimated_minutes:
         await request_replan(uow, event.user_id, "a task took longer than planned")
 
 
 async def on_task_skipped(uow: UnitOfWork, event: TaskSkipped) -> None:
-    await _drop_task(uow, event.user_id, event.task_id)
+    await _drop_tasks(uow, event.user_id, [event.task_id])
     await request_replan(uow, event.user_id, "a task was skipped")
 
 
@@ -44,8 +49,21 @@ async def on_task_added(uow: UnitOfWork, event: TaskAdded) -> None:
         await request_replan(uow, event.user_id, "an urgent task arrived")
 
 
-async def on_goal_reprioritised(uow: UnitOfWork, event: GoalReprioritised) -> None:
-    await request_replan(uow, event.user_id, "a goal's priority changed")
+async def on_goal_changed(uow: UnitOfWork, event: GoalChanged) -> None:
+    if event.deleted:
+        tasks = await PlanningInputRepository(uow.session).task_ids_of_goal(event.goal_id)
+        await _drop_tasks(uow, event.user_id, tasks)
+        await request_replan(uow, event.user_id, "a goal was deleted")
+    else:
+        await request_replan(uow, event.user_id, "a goal's priority or status changed")
+
+
+async def on_task_changed(uow: UnitOfWork, event: TaskChanged) -> None:
+    if event.deleted:
+        await _drop_tasks(uow, event.user_id, [event.task_id])
+        await request_replan(uow, event.user_id, "a task was deleted")
+    else:
+        await request_replan(uow, event.user_id, "a task changed")
 
 
 async def on_preferences_changed(uow: UnitOfWork, event: PlanningPreferencesChanged) -> None:
@@ -65,13 +83,13 @@ async def on_focus_session_completed(uow: UnitOfWork, event: FocusSessionComplet
         await request_replan(uow, event.user_id, "a task took longer than planned")
 
 
-async def _drop_task(uow: UnitOfWork, user_id: uuid.UUID, task_id: uuid.UUID) -> None:
-    """A finished task's slots still to come are freed, its risk forgotten."""
+async def _drop_tasks(uow: UnitOfWork, user_id: uuid.UUID, task_ids: list[uuid.UUID]) -> None:
+    """Finished or deleted tasks' slots still to come are freed, their risks forgotten."""
     await hold_plan(uow, user_id)
     slots = ScheduleSlotRepository(uow.session)
-    gone = [slot.id for slot in await slots.not_started_of_task(task_id, utcnow())]
+    gone = [slot.id for slot in await slots.not_started_of_tasks(task_ids, utcnow())]
     await slots.delete_many(gone)
-    await TaskRiskRepository(uow.session).drop(task_id)
+    await TaskRiskRepository(uow.session).drop(task_ids)
     if gone:
         version = await bump_version(uow, user_id)
         tell_schedule(

@@ -1,0 +1,224 @@
+"""Repacking: lay out one or two free segments again, chunk lengths and order included.
+
+The forward pass and the exchanges keep chunk positions; they cannot see that two chunks in
+a window would hold the same minutes the other way round and leave both tasks whole (a
+45-minute chunk of a 60-minute task followed by 60 of a 75-minute one strands 15 minutes of
+each; 75 then 30 finishes one and leaves the other a chunk's worth). Repacking clears the
+new chunks of a group of consecutive segments and searches, depth first under a node
+budget, the sequences of chunks that fill them again: the tasks that were there and the
+few most valuable tasks with minutes left, each at the lengths that finish it, that fill
+the rest of the segment, or that leave room for one more chunk.
+
+A layout replaces the old one when it scores higher: the objective, plus a small bonus per
+task due within the horizon that is then placed whole before its due, less a small
+penalty per task left with a remainder too short to ever be placed. Both are far below
+what a minute of on-time work is worth, so they only decide between layouts of (nearly)
+equal value, in favour of the one that meets more due dates and keeps more options open.
+Every hard rule is checked before a layout is kept. No randomness: the budget is a count
+of search nodes, so a problem always gets the same plan.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ml.plan_timeline import Segment
+
+if TYPE_CHECKING:
+    from ml.plan_search import Search
+
+MET_BONUS = 4.0  # per task due within the horizon, placed whole before its due
+STRAND_PENALTY = 2.0  # per task left with fewer than min_chunk minutes it could not place
+EXTRA = 4  # tasks with minutes left considered besides those already in the group
+NODES = 600  # search nodes per group
+EPS = 1e-6
+
+Chunk = tuple[int, int, int]  # task, start, end
+
+
+def repack(search: Search, passes: int = 2, nodes: int = NODES) -> None:
+    """Repack every segment alone and every two consecutive ones, `passes` times."""
+    segs = search.segs
+    for _ in range(passes):
+        changed = False
+        for k in range(len(segs)):
+            changed |= _repack_group(search, segs[k : k + 1], nodes)
+            if k + 1 < len(segs):
+                changed |= _repack_group(search, segs[k : k + 2], nodes)
+        if not changed:
+            break
+
+
+def _score_tasks(search: Search, tasks: set[int]) -> float:
+    """The bonus and penalty terms of the repacking score, over `tasks`."""
+    score = 0.0
+    lo = search.rules.min_chunk
+    horizon = search.problem.horizon
+    for i in tasks:
+        rem = int(search.r0[i] - search.placed[i])
+        if 0 < rem < lo and search.splittable[i]:
+            score -= STRAND_PENALTY
+        due = search.due[i]
+        if rem == 0 and 0 < due <= horizon:
+            last = search.last_end(i)
+            if last is None or last <= due:
+                score += MET_BONUS
+    return score
+
+
+def _repack_group(search: Search, group: list[Segment], nodes: int) -> bool:
+    model = search.model
+    lo_t, hi_t = group[0].start, group[-1].end
+    inside = [c for c in range(len(search.task)) if lo_t <= search.start[c] < hi_t]
+    old: list[Chunk] = [(search.task[c], search.start[c], search.end[c]) for c in inside]
+    old_tasks = {i for i, _, _ in old}
+    # Removing a task's chunks must not strand what waits for it elsewhere.
+    for i in old_tasks:
+        for k in search.graph.dependents[i]:
+            if search.first_start(k) is not None and k not in old_tasks:
+                return False
+    old_value = sum(model.slot_value(i, s, e) for i, s, e in old)
+    before = old_value + _score_tasks(search, old_tasks)
+    search.remove(inside)
+    cands = _candidates(search, old_tasks, lo_t, hi_t)
+    before += _score_tasks(search, set(cands) - old_tasks)
+    best = _search(search, group, cands, nodes)
+    improved = False
+    for layout in best:
+        value = sum(model.slot_value(i, s, e) for i, s, e in layout)
+        for i, s, e in layout:
+            search.add(i, s, e)
+        score = value + _score_tasks(search, set(cands))
+        if score > before + EPS and all(search.valid(i) for i in cands):
+            improved = True
+            break
+        search.remove(list(range(len(search.task) - len(layout), len(search.task))))
+    if not improved:
+        for i, s, e in old:
+            search.add(i, s, e)
+    return improved
+
+
+def _candidates(search: Search, old_tasks: set[int], lo_t: int, hi_t: int) -> list[int]:
+    rem = search.r0 - search.placed
+    usable = (rem > 0) & ~search.blocked
+    for i in old_tasks:
+        usable[i] = False
+    idx = np.flatnonzero(usable)
+    extra: list[int] = []
+    if idx.size:
+        size = np.minimum(rem[idx], search.rules.max_chunk).astype(np.float64)
+        value = search.model.estimate(idx, lo_t, lo_t + size) / np.maximum(size, 1)
+        partial = search.placed[idx] > 0
+        value = value + np.where(partial, 0.5, 0.0)
+        for k in np.argsort(-value, kind="stable"):
+            i = int(idx[k])
+            if _ready(search, i, {}) < hi_t:
+                extra.append(i)
+                if len(extra) == EXTRA:
+                    break
+    return sorted(old_tasks) + extra
+
+
+def _ready(search: Search, i: int, local: dict[int, tuple[int, int]]) -> float:
+    """When task i may start, given chunks `local` (task: minutes, last end) laid out so far."""
+    at = float(search.graph.locked_ready[i])
+    for j in search.graph.deps[i]:
+        extra, local_end = local.get(j, (0, 0))
+        if search.placed[j] + extra < search.r0[j]:
+            return np.inf
+        end = max(search.last_end(j) or 0, local_end)
+        at = max(at, end)
+    return at
+
+
+def _lengths(search: Search, i: int, rem: int, space: int) -> list[int]:
+    lo, hi, gap = search.rules.min_chunk, search.rules.max_chunk, search.rules.break_minutes
+    top = min(hi, space, rem)
+    mi = min(lo, int(search.r0[i]))
+
+    def ok(n: int) -> bool:
+        if n <= 0 or n > top:
+            return False
+        if n < mi and n != rem:
+            return False
+        left = rem - n
+        return left == 0 or left >= lo or not search.splittable[i]
+
+    out = []
+    for n in (rem, top, space - gap - lo, rem - lo, top - (top % 15)):
+        n = min(n, top)
+        if ok(n) and n not in out:
+            out.append(n)
+    return out
+
+
+def _search(
+    search: Search, group: list[Segment], cands: list[int], nodes: int
+) -> list[list[Chunk]]:
+    """The best few layouts of the group found within the node budget, best first."""
+    model = search.model
+    gap = search.rules.break_minutes
+    lo = search.rules.min_chunk
+    rem0 = {i: int(search.r0[i] - search.placed[i]) for i in cands}
+    found: list[tuple[float, list[Chunk]]] = []
+    budget = [nodes]
+    horizon = search.problem.horizon
+
+    def bonus(rem: dict[int, int], local: dict[int, tuple[int, int]]) -> float:
+        score = 0.0
+        for i in cands:
+            r = rem[i]
+            if 0 < r < lo and search.splittable[i]:
+                score -= STRAND_PENALTY
+            due = search.due[i]
+            if r == 0 and 0 < due <= horizon:
+                last = max(search.last_end(i) or 0, local.get(i, (0, 0))[1])
+                if last <= due:
+                    score += MET_BONUS
+        return score
+
+    def walk(
+        k: int,
+        t: int,
+        layout: list[Chunk],
+        value: float,
+        rem: dict[int, int],
+        local: dict[int, tuple[int, int]],
+    ) -> None:
+        if budget[0] <= 0:
+            return
+        budget[0] -= 1
+        found.append((value + bonus(rem, local), list(layout)))
+        seg = group[k]
+        t = max(t, seg.start)
+        space = seg.end - t
+        options = []
+        if space > 0:
+            for i in cands:
+                if rem[i] <= 0 or _ready(search, i, local) > t:
+                    continue
+                for n in _lengths(search, i, rem[i], space):
+                    options.append((model.slot_value(i, t, t + n), i, n))
+        options.sort(key=lambda o: -o[0] / o[2])
+        for v, i, n in options:
+            layout.append((i, t, t + n))
+            rem[i] -= n
+            before = local.get(i)
+            done, _ = before or (0, 0)
+            local[i] = (done + n, t + n)
+            walk(k, t + n + gap, layout, value + v, rem, local)
+            if before is None:
+                del local[i]
+            else:
+                local[i] = before
+            rem[i] += n
+            layout.pop()
+        if k + 1 < len(group):
+            walk(k + 1, group[k + 1].start, layout, value, rem, local)
+
+    walk(0, group[0].start, [], 0.0, dict(rem0), {})
+    found.sort(key=lambda f: -f[0])
+    return [layout for _, layout in found[:3]]
