@@ -40,8 +40,11 @@ class Search:
         graph: TaskGraph,
         kept: dict[int, list[tuple[int, int]]],
         segs: list[Segment],
+        unlock: bool = False,
     ) -> None:
         self.problem = problem
+        self.unlock = unlock  # the deadline guard weighs what a prerequisite unlocks
+        self.edd = False
         self.rules = problem.rules
         self.model = model
         self.graph = graph
@@ -116,6 +119,9 @@ class Search:
     def valid(self, i: int) -> bool:
         return self._valid(i)
 
+    def assign(self, c: int, i: int) -> None:
+        self._assign(c, i)
+
     def _add(self, i: int, start: int, end: int) -> None:
         self.start.append(start)
         self.end.append(end)
@@ -140,6 +146,7 @@ class Search:
             dtype=np.int64,
         )
         self.dropped = np.zeros(self.n, dtype=bool)
+        self.stake = self._stakes()
         self._claims(0, 0)
         self.selected, self.slope = self._select(self.dropped)
         self.done_at = np.where(self.r0 == 0, self._kept_last_array(), INF)
@@ -152,6 +159,11 @@ class Search:
         """A second forward pass over the time the first left free between its chunks."""
         if not self.task:
             return
+        self.refresh_ready()
+        self._fill(self.free_segments())
+
+    def free_segments(self) -> list[Segment]:
+        """The free time left between new chunks (with room for a break on each side)."""
         gap = self.rules.break_minutes
         order = sorted(range(len(self.task)), key=lambda c: self.start[c])
         rest: list[Segment] = []
@@ -164,7 +176,14 @@ class Search:
                     at = self.end[c] + gap
             if seg.end > at:
                 rest.append(Segment(seg.window, at, seg.end))
-        self._fill(rest)
+        return rest
+
+    def refresh_ready(self) -> None:
+        """When each task may start, from where its dependencies now end."""
+        for i in range(self.n):
+            self.done_at[i] = float(self.last_end(i) or 0) if self.complete(i) else INF
+        for i in self.graph.order:
+            self._update_ready(i)
 
     def stretch(self, tries: int = 3) -> None:
         """Let a chunk that leaves free time after it grow into it, under whichever task
@@ -210,7 +229,14 @@ class Search:
         waits = [float(self.graph.locked_ready[i])] + [self.done_at[j] for j in self.graph.deps[i]]
         self.ready[i] = max(waits)
 
-    def _fill(self, segs: list[Segment]) -> None:
+    def fill(self, segs: list[Segment], only: npt.NDArray[np.bool_], edd: bool = False) -> None:
+        """The forward pass over `segs`, placing only tasks marked in `only` (with `edd`,
+        the one due first goes first)."""
+        self.edd = edd
+        self._fill(segs, only)
+        self.edd = False
+
+    def _fill(self, segs: list[Segment], only: npt.NDArray[np.bool_] | None = None) -> None:
         ready = self.ready
         last_goal = -1
         for seg in segs:
@@ -219,6 +245,8 @@ class Search:
                 space = seg.end - t
                 lengths, fill = self._fits(space)
                 usable = (ready <= t) & (lengths > 0) & ~self.blocked
+                if only is not None:
+                    usable &= only
                 if not usable.any():
                     waiting = ready[(ready > t) & (self.placed < self.r0)]
                     later = waiting.min() if waiting.size else INF
@@ -291,6 +319,28 @@ class Search:
                     eff[i] = min(eff[i], self.table.latest_start(eff[k], int(self.r0[k])))
         return eff
 
+    def _stakes(self) -> npt.NDArray[np.float64]:
+        """Per task, the value per minute of it and everything waiting for it: dropping a
+        prerequisite's claim gives up its dependents' dues too."""
+        on_time = self.has_due & (self.due > 0)
+        level = self.weight + np.where(on_time, DUE_BONUS, 0.0)
+        worth = level * self.r0
+        stake = level.astype(np.float64).copy()
+        self.below: list[list[int]] = [[] for _ in range(self.n)]
+        for i in range(self.n):
+            below: list[int] = []
+            stack = list(self.graph.dependents[i])
+            while stack:
+                k = stack.pop()
+                if k not in below and not self.blocked[k]:
+                    below.append(k)
+                    stack.extend(self.graph.dependents[k])
+            if below:
+                self.below[i] = below
+                minutes = int(self.r0[i]) + int(self.r0[below].sum())
+                stake[i] = (worth[i] + worth[below].sum()) / max(minutes, 1)
+        return stake if self.unlock else self.weight.copy()
+
     def _claims(self, t: int, margin: int) -> npt.NDArray[np.bool_]:
         """Tasks that must go next for every due still reachable to be met (empty if none)."""
         guard, eff_due, dropped = self.guard, self.eff_due, self.dropped
@@ -308,8 +358,11 @@ class Search:
                 break
             k = int(np.argmax(short))
             claimants = guard[: k + 1][active[: k + 1]]
-            order = np.lexsort((-self.r0[claimants], self.weight[claimants]))
-            dropped[claimants[order[0]]] = True
+            order = np.lexsort((-self.r0[claimants], self.stake[claimants]))
+            gone = int(claimants[order[0]])
+            dropped[gone] = True
+            if self.unlock:
+                dropped[self.below[gone]] = True
         tight = active & (slack < margin)
         if tight.any():
             k = int(np.argmax(tight))
@@ -368,6 +421,9 @@ class Search:
     ) -> int:
         selected, slope = self.selected, self.slope
         variety = np.where(self.goal == last_goal, 0.0, EPS)
+        if self.edd:  # earliest (effective) due first, then the most valuable
+            first = np.where(usable, self.eff_due, INF).min()
+            usable = usable & (self.eff_due == first) if np.isfinite(first) else usable
         pick = usable & selected
         if pick.any():
             late = self.has_due & (self.due <= t) & ~self.late
@@ -378,62 +434,7 @@ class Search:
         density = value / lengths[idx] + variety[idx]
         return int(idx[int(np.argmax(density))])
 
-    # --- exchanges ----------------------------------------------------------------------
-
-    def improve(self, passes: int = 8, checks: int = 4000) -> None:
-        count = len(self.task)
-        if count == 0:
-            return
-        values = self.model.matrix(self.start, self.end)
-        length = np.array(self.end) - np.array(self.start)
-        cells = np.arange(count)
-        for _ in range(passes):
-            task = np.array(self.task)
-            current = values[task, cells]
-            rows = values[task, :]
-            swap = rows + rows.T - current[:, None] - current[None, :]
-            swap[np.tril_indices(count)] = -INF
-            swap[task[:, None] == task[None, :]] = -INF
-            room = (self.r0 - self.placed)[:, None]
-            fits = (length[None, :] <= room) & (length[None, :] >= self.mi[:, None])
-            fits &= ~self.blocked[:, None] & (task[None, :] != np.arange(self.n)[:, None])
-            give = np.where(fits, values - current[None, :], -INF)
-            moves = [(v, 0, int(a), int(b)) for v, a, b in _best(swap, checks)]
-            moves += [(v, 1, int(u), int(a)) for v, u, a in _best(give, checks)]
-            moves.sort(key=lambda m: -m[0])
-            changed = False
-            for _, kind, x, y in moves[:checks]:
-                if kind == 0:
-                    changed |= self._try_swap(values, x, y)
-                else:
-                    changed |= self._try_give(values, x, y)
-            if not changed:
-                break
-
-    def _try_swap(self, values: npt.NDArray[np.float64], a: int, b: int) -> bool:
-        ta, tb = self.task[a], self.task[b]
-        if ta == tb:
-            return False
-        gain = values[ta, b] + values[tb, a] - values[ta, a] - values[tb, b]
-        if gain <= EPS:
-            return False
-        self._assign(a, tb)
-        self._assign(b, ta)
-        if self._valid(ta) and self._valid(tb):
-            return True
-        self._assign(a, ta)
-        self._assign(b, tb)
-        return False
-
-    def _try_give(self, values: npt.NDArray[np.float64], u: int, a: int) -> bool:
-        ta = self.task[a]
-        if ta == u or values[u, a] - values[ta, a] <= EPS:
-            return False
-        self._assign(a, u)
-        if self._valid(u) and self._valid(ta):
-            return True
-        self._assign(a, ta)
-        return False
+    # --- rules -------------------------------------------------------------------------
 
     def _assign(self, c: int, i: int) -> None:
         old = self.task[c]
@@ -466,12 +467,3 @@ class Search:
             if start is not None and (not self.complete(i) or (end is not None and end > start)):
                 return False
         return True
-
-
-def _best(matrix: npt.NDArray[np.float64], limit: int) -> list[tuple[float, int, int]]:
-    flat = matrix.ravel()
-    good = np.flatnonzero(flat > EPS)
-    if good.size > limit:
-        good = good[np.argpartition(-flat[good], limit)[:limit]]
-    rows, cols = np.unravel_index(good, matrix.shape)
-    return list(zip(flat[good].tolist(), rows.tolist(), cols.tolist(), strict=True))

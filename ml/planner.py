@@ -23,11 +23,16 @@ is returned in `at_risk` with its reason. No BUFFER or REVIEW slots are emitted:
 is kept through the objective, as free time before the due where possible.
 
 How: a forward pass with a deadline guard, exchanges of chunk owners, stretching and a
-second fill (`ml.plan_search`), then repacking of each free segment alone and of each two
-consecutive ones (`ml.plan_repack`: chunk order and lengths searched again, kept when the
-objective rises; a small bonus per due met whole and penalty per stranded remainder decide
-near-ties), and a last fill and exchange pass. Every step is capped by counts, never by
-the clock: a problem always gets the same plan.
+second fill (`ml.plan_search`, `ml.plan_exchange`), then repacking of each free segment
+alone and of each two consecutive ones (`ml.plan_repack`: chunk order and lengths searched
+again, kept when the objective rises; a small bonus per due met whole and penalty per
+stranded remainder decide near-ties), a fill and exchange pass, and a deadline repair
+(`ml.plan_repair`: a task missing a due the free time allows is placed again before it,
+moving work due later, and kept only when the objective rises). The guard drops, when the
+time before a due runs short, either the task worth least per minute or the one worth
+least with everything that waits for it; up to `BOTH_GUARDS` tasks both are run and the
+better plan kept. Every step is capped by counts, never by the clock: a problem always
+gets the same plan.
 
 Replanning: slots of `problem.previous` that are still valid (see `ml.plan_graph.kept_slots`)
 stay exactly where they were; only the rest of each task is placed again.
@@ -37,15 +42,19 @@ from __future__ import annotations
 
 import itertools
 
+from ml.plan_exchange import improve
 from ml.plan_explain import break_reason, risks, task_reason
 from ml.plan_graph import kept_slots, task_graph
 from ml.plan_objective import ValueModel, objective
 from ml.plan_repack import repack
+from ml.plan_repair import repair
 from ml.plan_search import Search
 from ml.plan_timeline import segments, window_of
 from ml.planning import Plan, Problem, Slot, SlotKind
 
 __all__ = ["objective", "plan"]
+
+BOTH_GUARDS = 200  # up to this many tasks, both deadline guards are tried
 
 
 def plan(problem: Problem) -> Plan:
@@ -53,15 +62,12 @@ def plan(problem: Problem) -> Plan:
     kept = kept_slots(problem, graph)
     kept_list = sorted(c for chunks in kept.values() for c in chunks)
     model = ValueModel(problem)
-    search = Search(problem, model, graph, kept, segments(problem, kept_list))
-    search.construct()
-    search.improve()
-    search.stretch()
-    search.fill_gaps()
-    search.improve()
-    repack(search)
-    search.fill_gaps()
-    search.improve()
+    segs = segments(problem, kept_list)
+    search = _search(Search(problem, model, graph, kept, segs))
+    if len(problem.tasks) <= BOTH_GUARDS:
+        other = _search(Search(problem, model, graph, kept, segs, unlock=True))
+        if _value(other) > _value(search) + 1e-6:
+            search = other
 
     chunks: dict[int, list[tuple[int, int, bool]]] = {}
     for i, mine in kept.items():
@@ -82,6 +88,27 @@ def plan(problem: Problem) -> Plan:
     slots = _with_breaks(problem, slots)
     at_risk = risks(problem, graph, {i: [(s, e) for s, e, _ in c] for i, c in chunks.items()})
     return Plan(tuple(slots), at_risk, objective(problem, slots))
+
+
+def _search(search: Search) -> Search:
+    search.construct()
+    improve(search)
+    search.stretch()
+    search.fill_gaps()
+    improve(search)
+    repack(search)
+    search.fill_gaps()
+    improve(search)
+    if repair(search):
+        search.fill_gaps()
+        improve(search)
+    return search
+
+
+def _value(search: Search) -> float:
+    model = search.model
+    chunks = zip(search.task, search.start, search.end, strict=True)
+    return sum(model.slot_value(i, s, e) for i, s, e in chunks)
 
 
 def _with_breaks(problem: Problem, slots: list[Slot]) -> list[Slot]:

@@ -408,3 +408,48 @@ def test_repacking_finishes_tasks_rather_than_stranding_short_remainders() -> No
     ]
     assert result.at_risk == ()
     assert_hard_rules(problem, result)
+
+
+def test_work_without_a_due_makes_room_for_a_due_it_would_block() -> None:
+    # First come first served puts `exam` in the morning and leaves `notes` (then `quiz`,
+    # which waits for it) no room; the repair moves `exam` to the afternoon, still on time.
+    problem = problem_of(
+        task("exam", 45, priority=3.0, due=570),
+        task("notes", 45, priority=2.0),
+        task("quiz", 30, priority=2.0, due=750, depends_on=("notes",)),
+        windows=((120, 210), (270, 330)),
+    )
+    result = plan(problem)
+    assert_hard_rules(problem, result)
+    assert triples(result) == [
+        (SlotKind.TASK, 120, 165, "notes"),
+        (SlotKind.BREAK, 165, 175, None),
+        (SlotKind.TASK, 175, 205, "quiz"),
+        (SlotKind.TASK, 270, 315, "exam"),
+    ]
+    assert result.at_risk == ()
+
+
+def test_a_prerequisite_is_weighed_with_the_due_work_it_unlocks() -> None:
+    # `basics` has no due and `chapter` (due at 150) cannot make it in any case; dropping
+    # `basics` would also lose `review`. Keeping the chain and `essay` on time pays more.
+    problem = problem_of(
+        task("basics", 30, priority=2.0),
+        task("chapter", 30, priority=2.0, due=150, depends_on=("basics",)),
+        task("essay", 45, priority=2.0, due=270),
+        task("review", 45, priority=2.0, due=180, depends_on=("chapter",)),
+        windows=((120, 210), (270, 330), (330, 390)),
+    )
+    result = plan(problem)
+    assert_hard_rules(problem, result)
+    assert triples(result) == [
+        (SlotKind.TASK, 120, 165, "essay"),
+        (SlotKind.BREAK, 165, 175, None),
+        (SlotKind.TASK, 175, 205, "basics"),
+        (SlotKind.TASK, 270, 300, "chapter"),
+        (SlotKind.TASK, 330, 375, "review"),
+    ]
+    assert [(r.task, r.code) for r in result.at_risk] == [
+        ("chapter", RiskCode.DEPENDENCY_LATE),
+        ("review", RiskCode.DEPENDENCY_LATE),
+    ]

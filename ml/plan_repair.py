@@ -1,0 +1,219 @@
+"""Deadline repair: make room before a due the plan misses, when the free time allows it.
+
+The forward pass and the local moves after it can leave a dated task late or partly placed
+while the free time before its due is taken by work due later or not at all. For each such
+task (earliest due first) the repair takes the task and the prerequisites it still waits
+for off the plan, along with whatever waits on them, and places them again in the free time
+before the due; when they do not fit, it frees time there by taking off chunks of tasks due
+later, undated or already overdue, cheapest per minute first, one more each try. Once the
+task fits whole before its due, a second fill puts the displaced work back wherever it
+fits, and the change is kept only when the objective rises (an on-time minute is worth
+DUE_BONUS more than any other, so meeting a due normally pays for what it displaces).
+
+An earliest-due-date check of the free study time before the due (its capacity less what
+must go before it) skips tasks whose due no rearrangement can meet. Every step is capped by
+counts, never by the clock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ml.plan_timeline import Segment
+
+if TYPE_CHECKING:
+    from ml.plan_search import Search
+
+ATTEMPTS = 40  # tasks tried per problem
+LARGE = 200  # above this many tasks, fewer tries (each costs a pass over every task)
+LARGE_ATTEMPTS = 6
+EVICTIONS = 8  # chunks taken off per task at most
+RELAYOUTS = (2, 4, 8, 16)  # free segments before the due laid out again, earliest due first
+EPS = 1e-6
+
+State = tuple[list[int], list[int], list[int], np.ndarray, np.ndarray, np.ndarray]
+
+
+def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIONS) -> bool:
+    """Try to meet each missed due in turn; True when anything changed."""
+    if not search.task and not search.segs:
+        return False
+    if attempts is None:
+        attempts = ATTEMPTS if search.n <= LARGE else LARGE_ATTEMPTS
+    horizon = search.problem.horizon
+    dated = [
+        i
+        for i in np.argsort(search.due, kind="stable").tolist()
+        if 0 < search.due[i] <= horizon and not search.blocked[i] and search.r0[i] > 0
+    ]
+    changed = False
+    for i in dated:
+        if attempts <= 0:
+            break
+        if _on_time(search, i) or not _possible(search, i):
+            continue
+        attempts -= 1
+        if _repair_one(search, i, evictions):
+            changed = True
+            continue
+        for back in RELAYOUTS:
+            if _relayout(search, i, back):
+                changed = True
+                break
+    return changed
+
+
+def _on_time(search: Search, i: int) -> bool:
+    last = search.last_end(i)
+    return search.complete(i) and (last is None or last <= search.due[i])
+
+
+def _closure(search: Search, i: int) -> list[int]:
+    """Task i and the prerequisites it still waits for, dependencies first."""
+    found = [i]
+    seen = {i}
+    for j in found:
+        for d in search.graph.deps[j]:
+            if d not in seen and search.r0[d] > 0:
+                seen.add(d)
+                found.append(d)
+    return found[::-1]
+
+
+def _possible(search: Search, i: int) -> bool:
+    """Whether the free study time before i's due can hold it and what it waits for, less
+    what tasks due no later than it already hold there."""
+    due = int(search.due[i])
+    need = sum(int(search.r0[j]) for j in _closure(search, i))
+    start = search.graph.locked_ready[i]
+    room = int(search.table.at(due)) - int(search.table.at(start))
+    earlier = 0
+    for c, j in enumerate(search.task):
+        if j != i and 0 < search.due[j] <= due and start <= search.start[c] < due:
+            earlier += search.end[c] - search.start[c]
+    return need <= room - earlier
+
+
+def _save(search: Search) -> State:
+    return (
+        list(search.start),
+        list(search.end),
+        list(search.task),
+        search.placed.copy(),
+        search.done_at.copy(),
+        search.ready.copy(),
+    )
+
+
+def _restore(search: Search, state: State) -> None:
+    search.remove(list(range(len(search.task))))
+    start, end, task, placed, done_at, ready = state
+    for i, s, e in zip(task, start, end, strict=True):
+        search.add(i, s, e)
+    search.placed[:] = placed
+    search.done_at[:] = done_at
+    search.ready[:] = ready
+
+
+def _value(search: Search) -> float:
+    model = search.model
+    chunks = zip(search.task, search.start, search.end, strict=True)
+    return sum(model.slot_value(i, s, e) for i, s, e in chunks)
+
+
+def _take_off(search: Search, tasks: set[int]) -> None:
+    search.remove([c for c, j in enumerate(search.task) if j in tasks])
+
+
+def _waiting_on(search: Search, tasks: list[int]) -> set[int]:
+    """Tasks outside `tasks` with new chunks that wait (directly or not) on one of them."""
+    out: set[int] = set()
+    stack = [k for j in tasks for k in search.graph.dependents[j]]
+    while stack:
+        k = stack.pop()
+        if k in out or k in tasks:
+            continue
+        out.add(k)
+        stack.extend(search.graph.dependents[k])
+    return {k for k in out if search.of_task[k]}
+
+
+def _repair_one(search: Search, i: int, evictions: int) -> bool:
+    due = int(search.due[i])
+    state = _save(search)
+    before = _value(search)
+    moving = _closure(search, i)
+    _take_off(search, set(moving) | _waiting_on(search, moving))
+    only = np.zeros(search.n, dtype=bool)
+    only[moving] = True
+    victims = _victims(search, set(moving), due)
+    for k in range(min(len(victims), evictions) + 1):
+        if k:
+            start = victims[k - 1]
+            search.remove([c for c, s in enumerate(search.start) if s == start])
+        mark = len(search.task)
+        search.refresh_ready()
+        search.fill(_before(search.free_segments(), due), only)
+        if _on_time(search, i):
+            break
+        search.remove(list(range(mark, len(search.task))))
+    if not _on_time(search, i):
+        _restore(search, state)
+        return False
+    search.fill_gaps()
+    valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
+    if valid and _value(search) > before + EPS:
+        return True
+    _restore(search, state)
+    return False
+
+
+def _victims(search: Search, moving: set[int], due: int) -> list[int]:
+    """Starts of the chunks before `due` that may give way, cheapest per minute first."""
+    out = []
+    for c, j in enumerate(search.task):
+        s, e = search.start[c], search.end[c]
+        if s >= due or j in moving:
+            continue
+        own = search.due[j]
+        if 0 < own <= due:
+            continue  # due no later: it has as good a claim to this time
+        if any(search.of_task[k] for k in search.graph.dependents[j]):
+            continue
+        out.append((search.model.slot_value(j, s, e) / (e - s), s))
+    out.sort()
+    return [s for _, s in out]
+
+
+def _before(segs: list[Segment], due: int) -> list[Segment]:
+    return [Segment(g.window, g.start, min(g.end, due)) for g in segs if g.start < due]
+
+
+def _relayout(search: Search, i: int, back: int) -> bool:
+    """Lay out again the last `back` free segments before i's due, earliest due first,
+    with i and what it waits for; the work displaced goes wherever it fits after."""
+    due = int(search.due[i])
+    before_due = [g for g in search.segs if g.start < due]
+    if not before_due:
+        return False
+    lo = before_due[max(0, len(before_due) - back)].start
+    state = _save(search)
+    before = _value(search)
+    moving = set(_closure(search, i))
+    moving |= {j for c, j in enumerate(search.task) if lo <= search.start[c] < due}
+    moving = {j for j in moving if search.kept_first[j] is None or j in _closure(search, i)}
+    moving |= _waiting_on(search, sorted(moving))
+    _take_off(search, moving)
+    only = np.zeros(search.n, dtype=bool)
+    only[sorted(moving)] = True
+    search.refresh_ready()
+    space = [g for g in _before(search.free_segments(), due) if g.end > lo]
+    search.fill([Segment(g.window, max(g.start, lo), g.end) for g in space], only, edd=True)
+    search.fill_gaps()
+    valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
+    if valid and _on_time(search, i) and _value(search) > before + EPS:
+        return True
+    _restore(search, state)
+    return False
