@@ -76,9 +76,17 @@ class ValueModel:
         self._due = np.array([t.due if t.due is not None else 0 for t in tasks], np.float64)
         self._has_due = np.array([t.due is not None for t in tasks], dtype=bool)
         self._hard = np.array([t.difficulty >= HARD for t in tasks], dtype=bool)
+        self._memo: dict[tuple[int, int, int], float] = {}
 
     def slot_value(self, i: int, start: int, end: int) -> float:
         """The sum of the per-minute values of task i over minutes start .. end - 1."""
+        key = (i, start, end)
+        value = self._memo.get(key)
+        if value is None:
+            value = self._memo[key] = self._slot_value(i, start, end)
+        return value
+
+    def _slot_value(self, i: int, start: int, end: int) -> float:
         n = end - start
         if n <= 0:
             return 0.0

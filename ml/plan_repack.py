@@ -39,16 +39,25 @@ Chunk = tuple[int, int, int]  # task, start, end
 
 
 def repack(search: Search, passes: int = 2, nodes: int = NODES) -> None:
-    """Repack every segment alone and every two consecutive ones, `passes` times."""
+    """Repack every segment alone and every two consecutive ones, `passes` times.
+
+    A group is searched again only when the plan changed since it was last searched: a pass
+    stops once it reaches the last change without a change since.
+    """
     segs = search.segs
+    groups = []
+    for k in range(len(segs)):
+        groups.append(segs[k : k + 1])
+        if k + 1 < len(segs):
+            groups.append(segs[k : k + 2])
+    since = 0  # groups searched since the plan last changed
     for _ in range(passes):
-        changed = False
-        for k in range(len(segs)):
-            changed |= _repack_group(search, segs[k : k + 1], nodes)
-            if k + 1 < len(segs):
-                changed |= _repack_group(search, segs[k : k + 2], nodes)
-        if not changed:
-            break
+        for group in groups:
+            if since >= len(groups):
+                return
+            since = 0 if _repack_group(search, group, nodes) else since + 1
+        if since >= len(groups):
+            return
 
 
 def _score_tasks(search: Search, tasks: set[int]) -> float:
@@ -167,18 +176,37 @@ def _search(
     budget = [nodes]
     horizon = search.problem.horizon
 
+    # Fixed while the group is searched: the chunks outside it do not move.
+    last_end = {i: search.last_end(i) or 0 for i in cands}
+    strands = [(i, bool(search.splittable[i])) for i in cands]
+    dated = [(i, float(search.due[i])) for i in cands if 0 < search.due[i] <= horizon]
+    ready_at = {i: _ready(search, i, {}) for i in cands}
+    sizes: dict[tuple[int, int, int], list[int]] = {}
+
     def bonus(rem: dict[int, int], local: dict[int, tuple[int, int]]) -> float:
         score = 0.0
-        for i in cands:
-            r = rem[i]
-            if 0 < r < lo and search.splittable[i]:
+        for i, splittable in strands:
+            if splittable and 0 < rem[i] < lo:
                 score -= STRAND_PENALTY
-            due = search.due[i]
-            if r == 0 and 0 < due <= horizon:
-                last = max(search.last_end(i) or 0, local.get(i, (0, 0))[1])
+        for i, due in dated:
+            if rem[i] == 0:
+                mine = local.get(i)
+                last = max(last_end[i], mine[1]) if mine is not None else last_end[i]
                 if last <= due:
                     score += MET_BONUS
         return score
+
+    def ready(i: int, local: dict[int, tuple[int, int]]) -> float:
+        if not local or not any(j in local for j in search.graph.deps[i]):
+            return ready_at[i]
+        return _ready(search, i, local)
+
+    def lengths(i: int, r: int, space: int) -> list[int]:
+        key = (i, r, space)
+        out = sizes.get(key)
+        if out is None:
+            out = sizes[key] = _lengths(search, i, r, space)
+        return out
 
     def walk(
         k: int,
@@ -198,9 +226,9 @@ def _search(
         options = []
         if space > 0:
             for i in cands:
-                if rem[i] <= 0 or _ready(search, i, local) > t:
+                if rem[i] <= 0 or ready(i, local) > t:
                     continue
-                for n in _lengths(search, i, rem[i], space):
+                for n in lengths(i, rem[i], space):
                     options.append((model.slot_value(i, t, t + n), i, n))
         options.sort(key=lambda o: -o[0] / o[2])
         for v, i, n in options:

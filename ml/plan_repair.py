@@ -211,6 +211,9 @@ def _relayout(search: Search, i: int, back: int) -> bool:
     search.refresh_ready()
     space = [g for g in _before(search.free_segments(), due) if g.end > lo]
     search.fill([Segment(g.window, max(g.start, lo), g.end) for g in space], only, edd=True)
+    if not _on_time(search, i):  # the rest only fills time i cannot use before its due
+        _restore(search, state)
+        return False
     search.fill_gaps()
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
     if valid and _on_time(search, i) and _value(search) > before + EPS:

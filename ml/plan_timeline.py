@@ -68,8 +68,25 @@ def segments(problem: Problem, kept: list[tuple[int, int]]) -> list[Segment]:
     return out
 
 
+TABLE = 1 << 12  # lengths below this are looked up in a table computed once per rules
+
+
 def capacity(length: IntArray, rules: PlanRules) -> IntArray:
     """The most study minutes chunks of [min_chunk, max_chunk] with breaks fit in `length`."""
+    length = np.asarray(length, dtype=np.int64)
+    if length.size and int(length.max()) < TABLE:
+        return _capacity_table(rules)[np.maximum(length, 0)]
+    return _capacity(length, rules)
+
+
+@lru_cache(maxsize=64)
+def _capacity_table(rules: PlanRules) -> IntArray:
+    table = _capacity(np.arange(TABLE, dtype=np.int64), rules)
+    table.setflags(write=False)
+    return table
+
+
+def _capacity(length: IntArray, rules: PlanRules) -> IntArray:
     lo, hi, gap = rules.min_chunk, rules.max_chunk, rules.break_minutes
     length = np.asarray(length, dtype=np.int64)
     most = np.maximum((length + gap) // (lo + gap), 0)
@@ -114,6 +131,8 @@ class CapacityTable:
         self.before = before
 
     def at(self, x: IntArray | int) -> IntArray:
+        if isinstance(x, int):
+            return self.before[min(max(x, 0), self.horizon)]
         return self.before[np.clip(x, 0, self.horizon)]
 
     def latest_start(self, due: float, minutes: int) -> float:
