@@ -28,7 +28,8 @@ alone and of each two consecutive ones (`ml.plan_repack`: chunk order and length
 again, kept when the objective rises; a small bonus per due met whole and penalty per
 stranded remainder decide near-ties), a fill and exchange pass, and a deadline repair
 (`ml.plan_repair`: a task missing a due the free time allows is placed again before it,
-moving work due later, and kept only when the objective rises). The guard drops, when the
+moving work due later, and kept only when the objective rises), and on the better of the
+two plans below a last repack, fill and exchange pass. The guard drops, when the
 time before a due runs short, either the task worth least per minute or the one worth
 least with everything that waits for it; up to `BOTH_GUARDS` tasks both are run and the
 better plan kept. Every step is capped by counts, never by the clock: a problem always
@@ -68,6 +69,11 @@ def plan(problem: Problem) -> Plan:
         other = _search(Search(problem, model, graph, kept, segs, unlock=True))
         if _value(other) > _value(search) + 1e-6:
             search = other
+    # The repair and the fill after it move work late in the pipeline: one more repack of
+    # the chosen plan takes up the chunk orders and lengths that this made possible.
+    repack(search)
+    search.fill_gaps()
+    improve(search)
 
     chunks: dict[int, list[tuple[int, int, bool]]] = {}
     for i, mine in kept.items():
