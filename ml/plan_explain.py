@@ -14,11 +14,12 @@ Chunks = dict[int, list[tuple[int, int]]]
 
 
 def span(minutes: int) -> str:
+    """Rounded as people say it: 2 days 23 hours is "3 days"."""
     if minutes < 60:
         return f"{minutes} min"
-    if minutes < DAY:
-        return f"{minutes // 60} h"
-    days = minutes // DAY
+    if minutes < DAY - 30:
+        return f"{(minutes + 30) // 60} h"
+    days = (minutes + DAY // 2) // DAY
     return "1 day" if days == 1 else f"{days} days"
 
 

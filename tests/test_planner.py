@@ -220,7 +220,7 @@ def test_a_small_problem_is_planned_exactly() -> None:
         (SlotKind.TASK, 130, 160, "essay"),
         (SlotKind.TASK, 600, 640, "reading"),
     ]
-    assert result.slots[0].reason == "Due in 16 h; high-priority goal; part 1 of 2"
+    assert result.slots[0].reason == "Due in 17 h; high-priority goal; part 1 of 2"
     assert result.slots[1].reason == "Break after 60 min of study"
     assert result.slots[3].reason == "Fits your free study time"
     assert result.at_risk == ()
