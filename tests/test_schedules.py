@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.ids import from_global_id
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
-from db.models.focus import FocusSession
+from db.models.focus import FocusSession, FocusStatus
 from db.models.jobs import Job, JobStatus
 from db.models.schedules import SchedulePlan
 from resolvers.live import user_channel
@@ -221,6 +221,40 @@ async def test_a_plan_follows_the_users_time_zone_and_day_start_across_a_clock_c
         [(at(saturday, 17).isoformat(), at(saturday, 17, 50).isoformat(), task)],
         [(at(sunday, 16).isoformat(), at(sunday, 16, 50).isoformat(), task)],
     ]
+
+
+async def test_focus_history_puts_hard_work_in_the_users_peak_hour(
+    api: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    me = await register(api)
+    await set_windows(api, me, [("09:00", "12:00")], sessionMinutes=50, breakMinutes=10)
+    hard = await create_task(api, me, estimatedMinutes=50, difficulty="HARD")
+    easy = await create_task(api, me, estimatedMinutes=50, difficulty="EASY")
+    # Ten days of focus: at 10:00 undistracted, at 15:00 distracted twice.
+    now = at(tomorrow(), 0)
+    async with session_factory() as session:
+        for day in range(1, 11):
+            for hour, distractions in ((10, 0), (15, 2)):
+                started = now - timedelta(days=day + 1) + timedelta(hours=hour)
+                session.add(
+                    FocusSession(
+                        user_id=local(me.id),
+                        status=FocusStatus.COMPLETED,
+                        planned_minutes=25,
+                        started_at=started,
+                        ended_at=started + timedelta(minutes=25),
+                        distraction_count=distractions,
+                    )
+                )
+        await session.commit()
+
+    assert await planned(api, session_factory, me) == [
+        ("TASK", iso(9), easy),
+        ("BREAK", iso(9, 50), None),
+        ("TASK", iso(10), hard),
+    ]
+    reasons = [s["reason"] for s in (await week(api, me, tomorrow()))["days"][0]["slots"]]
+    assert reasons[2] == "A hard task in your peak hours"
 
 
 async def test_a_due_date_that_cannot_be_met_is_flagged_with_its_reason(
