@@ -368,8 +368,9 @@ def main() -> None:
         rows = [rows[count] for rows, _ in results]
         ratios = [r.ratio for r in rows if r.ratio is not None]
         low = f"{min(ratios):.3f}" if ratios else "-"
+        only = str(sum(r.only for r in rows)) if ratios else "-"
         print(
-            f"{count:>5} tasks: min ratio {low}, planner-only misses {sum(r.only for r in rows)}, "
+            f"{count:>5} tasks: min ratio {low}, planner-only misses {only}, "
             f"max planner {max(r.seconds for r in rows):.3f} s"
         )
     slowest = max(median for _, median in results)

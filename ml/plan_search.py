@@ -1,20 +1,16 @@
-"""Building a plan: a forward pass that fills free time, then exchanges that improve it.
+"""The planner's search state and its forward pass.
+
+`Search` holds the new chunks of a plan (positions, and which task fills each) with each
+task's minutes placed, and offers what the later steps (`ml.plan_exchange`,
+`ml.plan_repack`, `ml.plan_repair`, `ml.planner`) work through: adding, removing and
+reassigning chunks, checking every hard rule for a task (`valid`), and the forward pass.
 
 The forward pass walks the free segments in time order and, at each point, puts a chunk of
-the best task that may start there, then a break. "Best" has two stages. First, the tasks
-worth most per minute (see `ml.plan_objective`: on-time work on a dated task, then overdue
-work, then the rest, each by priority x urgency) are chosen until the free time is full;
-these go in the order that loses least by waiting (the steepest value per minute of delay;
-a dependency inherits the urgency of what waits for it), and the others fill what is left.
-Second, a deadline guard: tasks are taken by effective due date (a dependency's due is
-pulled forward by what waits for it) and, when the free study time before some due is about
-to fall short of what is due by then, only those tasks may go next. When the free time
-before a due is already too short, the least valuable task due by then gives up its claim.
-
-The exchange step then keeps chunk positions and swaps which task fills them: two chunks
-trade tasks, or a chunk passes to a task with minutes left, whenever the objective rises
-and every hard rule still holds. Ties between otherwise equal tasks go to a goal other
-than the last chunk's, for variety.
+the best task that may start there (chosen as `ml.plan_select` describes), then a break.
+A chunk leaves either nothing or at least `min_chunk` of its task behind (unless its
+minutes cannot be split that way), and is sized so that as much of the segment as possible
+stays usable. A second pass (`fill_gaps`) fills the time the first left free between its
+chunks, and `stretch` lets a chunk grow into free time after it.
 """
 
 from __future__ import annotations
@@ -23,7 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ml.plan_graph import TaskGraph
-from ml.plan_objective import DAY, DECAY_SPAN, DUE_BONUS, LATE_LEVEL, TARDINESS, ValueModel
+from ml.plan_objective import ValueModel
+from ml.plan_select import choose, claims, effective_dues, select, stakes
 from ml.plan_timeline import CapacityTable, Segment, capacity, pack_length
 from ml.planning import Problem
 
@@ -136,7 +133,7 @@ class Search:
         if not self.segs or self.n == 0:
             return
         graph = self.graph
-        self.eff_due = self._effective_dues()
+        self.eff_due = effective_dues(self)
         self.guard = np.array(
             [
                 i
@@ -146,9 +143,9 @@ class Search:
             dtype=np.int64,
         )
         self.dropped = np.zeros(self.n, dtype=bool)
-        self.stake = self._stakes()
-        self._claims(0, 0)
-        self.selected, self.slope = self._select(self.dropped)
+        self.stake, self.below = stakes(self)
+        claims(self, 0, 0)
+        self.selected, self.slope, self.late = select(self, self.dropped)
         self.done_at = np.where(self.r0 == 0, self._kept_last_array(), INF)
         self.ready = np.full(self.n, INF)
         for i in graph.order:
@@ -255,7 +252,7 @@ class Search:
                     t = int(later)
                     continue
                 margin = pack_length(space, self.rules) + self.rules.break_minutes
-                critical = self._claims(t, margin)
+                critical = claims(self, t, margin)
                 if (usable & critical).any():
                     usable &= critical
                 # When free time runs short, a chunk that strands the rest of the segment
@@ -263,7 +260,7 @@ class Search:
                 wanted = int((self.r0 - self.placed)[~self.blocked].sum())
                 if wanted > int(self.table.at(self.problem.horizon) - self.table.at(t)):
                     usable &= fill == fill[usable].max()
-                i = self._choose(t, usable, lengths, last_goal)
+                i = choose(self, t, usable, lengths, last_goal)
                 length = int(lengths[i])
                 self._add(i, t, t + length)
                 last_goal = int(self.goal[i])
@@ -309,130 +306,6 @@ class Search:
             whole,
             np.where(part >= lo, part, np.where(~self.splittable & (top >= lo), top, 0)),
         )
-
-    def _effective_dues(self) -> npt.NDArray[np.float64]:
-        """Each task's due, pulled forward so that what depends on it can still make its own."""
-        eff = self.due.copy()
-        for i in reversed(self.graph.order):
-            for k in self.graph.dependents[i]:
-                if np.isfinite(eff[k]) and not self.blocked[k]:
-                    eff[i] = min(eff[i], self.table.latest_start(eff[k], int(self.r0[k])))
-        return eff
-
-    def _stakes(self) -> npt.NDArray[np.float64]:
-        """Per task, the value per minute of it and everything waiting for it: dropping a
-        prerequisite's claim gives up its dependents' dues too."""
-        on_time = self.has_due & (self.due > 0)
-        level = self.weight + np.where(on_time, DUE_BONUS, 0.0)
-        worth = level * self.r0
-        stake = level.astype(np.float64).copy()
-        self.below: list[list[int]] = [[] for _ in range(self.n)]
-        for i in range(self.n):
-            below: list[int] = []
-            stack = list(self.graph.dependents[i])
-            while stack:
-                k = stack.pop()
-                if k not in below and not self.blocked[k]:
-                    below.append(k)
-                    stack.extend(self.graph.dependents[k])
-            if below:
-                self.below[i] = below
-                minutes = int(self.r0[i]) + int(self.r0[below].sum())
-                stake[i] = (worth[i] + worth[below].sum()) / max(minutes, 1)
-        return stake if self.unlock else self.weight.copy()
-
-    def _claims(self, t: int, margin: int) -> npt.NDArray[np.bool_]:
-        """Tasks that must go next for every due still reachable to be met (empty if none)."""
-        guard, eff_due, dropped = self.guard, self.eff_due, self.dropped
-        critical = np.zeros(self.n, dtype=bool)
-        if guard.size == 0:
-            return critical
-        dues = eff_due[guard]
-        room = self.table.at(np.floor(dues).astype(np.int64)) - self.table.at(t)
-        while True:
-            rem = (self.r0 - self.placed)[guard]
-            active = (rem > 0) & ~dropped[guard] & (dues > t) & ~self.blocked[guard]
-            slack = room - np.cumsum(np.where(active, rem, 0))
-            short = active & (slack < 0)
-            if not short.any():
-                break
-            k = int(np.argmax(short))
-            claimants = guard[: k + 1][active[: k + 1]]
-            order = np.lexsort((-self.r0[claimants], self.stake[claimants]))
-            gone = int(claimants[order[0]])
-            dropped[gone] = True
-            if self.unlock:
-                dropped[self.below[gone]] = True
-        tight = active & (slack < margin)
-        if tight.any():
-            k = int(np.argmax(tight))
-            critical[guard[: k + 1][active[: k + 1]]] = True
-        return critical
-
-    def _select(
-        self, dropped: npt.NDArray[np.bool_]
-    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
-        """The tasks that fill the free time (most valuable first), and their urgency."""
-        due = self.due
-        on_time = self.has_due & (due > 0) & ~dropped
-        overdue = self.has_due & ~on_time
-        level = self.weight + np.where(on_time, DUE_BONUS, 0) + np.where(overdue, LATE_LEVEL, 0)
-        total = int(self.table.at(self.problem.horizon))
-        selected = np.zeros(self.n, dtype=bool)
-        # A task counts with what it waits for: its value per minute is that of the lot,
-        # unless that is more than its own (its dependencies are worth placing anyway).
-        worth = level * self.r0
-        density = level.copy()
-        for i in range(self.n):
-            if self.graph.deps[i]:
-                closure = self._ancestors(i, selected)
-                lot = worth[closure].sum() / max(int(self.r0[closure].sum()), 1)
-                density[i] = min(level[i], lot)
-        used = 0
-        for i in np.lexsort((self.r0, -density)):
-            if selected[i] or self.blocked[i] or self.r0[i] == 0:
-                continue
-            closure = self._ancestors(int(i), selected)
-            before = int(self.r0[closure].sum() - self.r0[i])
-            if used + before + self.mi[i] <= total:  # the last one chosen may fit in part
-                selected[closure] = True
-                used = min(total, used + before + int(self.r0[i]))
-        # Overdue work loses value by the day, so it goes first.
-        self.late = self.has_due & (due <= 0)
-        slope = self.weight / DECAY_SPAN + np.where(self.late, TARDINESS / DAY, 0)
-        for i in reversed(self.graph.order):
-            for k in self.graph.dependents[i]:
-                if selected[k]:
-                    slope[i] = max(slope[i], slope[k])
-        return selected, slope
-
-    def _ancestors(self, i: int, selected: npt.NDArray[np.bool_]) -> list[int]:
-        found = [i]
-        seen = {i}
-        for j in found:
-            for d in self.graph.deps[j]:
-                if d not in seen and not selected[d] and self.r0[d] > 0:
-                    seen.add(d)
-                    found.append(d)
-        return found
-
-    def _choose(
-        self, t: int, usable: npt.NDArray[np.bool_], lengths: IntArray, last_goal: int
-    ) -> int:
-        selected, slope = self.selected, self.slope
-        variety = np.where(self.goal == last_goal, 0.0, EPS)
-        if self.edd:  # earliest (effective) due first, then the most valuable
-            first = np.where(usable, self.eff_due, INF).min()
-            usable = usable & (self.eff_due == first) if np.isfinite(first) else usable
-        pick = usable & selected
-        if pick.any():
-            late = self.has_due & (self.due <= t) & ~self.late
-            score = slope + np.where(late, TARDINESS / DAY, 0) + variety * 1e-6
-            return int(np.argmax(np.where(pick, score, -INF)))
-        idx = np.flatnonzero(usable)
-        value = self.model.estimate(idx, t, (t + lengths[idx]).astype(np.float64))
-        density = value / lengths[idx] + variety[idx]
-        return int(idx[int(np.argmax(density))])
 
     # --- rules -------------------------------------------------------------------------
 

@@ -23,17 +23,17 @@ is returned in `at_risk` with its reason. No BUFFER or REVIEW slots are emitted:
 is kept through the objective, as free time before the due where possible.
 
 How: a forward pass with a deadline guard, exchanges of chunk owners, stretching and a
-second fill (`ml.plan_search`, `ml.plan_exchange`), then repacking of each free segment
-alone and of each two consecutive ones (`ml.plan_repack`: chunk order and lengths searched
-again, kept when the objective rises; a small bonus per due met whole and penalty per
-stranded remainder decide near-ties), a fill and exchange pass, and a deadline repair
-(`ml.plan_repair`: a task missing a due the free time allows is placed again before it,
-moving work due later, and kept only when the objective rises), and on the better of the
-two plans below a last repack, fill and exchange pass. The guard drops, when the
-time before a due runs short, either the task worth least per minute or the one worth
-least with everything that waits for it; up to `BOTH_GUARDS` tasks both are run and the
-better plan kept. Every step is capped by counts, never by the clock: a problem always
-gets the same plan.
+second fill (`ml.plan_search`, `ml.plan_select`, `ml.plan_exchange`), then repacking of
+each free segment alone and of each two consecutive ones (`ml.plan_repack`: chunk order and
+lengths searched again, kept when the objective rises; a small bonus per due met whole and
+penalty per stranded remainder decide near-ties), a fill and exchange pass, and a deadline
+repair (`ml.plan_repair`: a task missing a due the free time allows is placed again before
+it, moving work due later, and kept only when the objective rises), and on the better of
+the two plans below a last repack, fill and exchange pass. The guard drops, when the time
+before a due runs short, either the task worth least per minute or the one worth least with
+everything that waits for it; up to `BOTH_GUARDS` tasks both are run and the better plan
+kept. Every step is capped by counts, never by the clock: a problem always gets the same
+plan.
 
 Replanning: slots of `problem.previous` that are still valid (see `ml.plan_graph.kept_slots`)
 stay exactly where they were; only the rest of each task is placed again.
