@@ -7,8 +7,11 @@ for off the plan, along with whatever waits on them, and places them again in th
 before the due; when they do not fit, it frees time there by taking off chunks of tasks due
 later, undated or already overdue, cheapest per minute first, one more each try. Once the
 task fits whole before its due, a second fill puts the displaced work back wherever it
-fits, and the change is kept only when the objective rises (an on-time minute is worth
-DUE_BONUS more than any other, so meeting a due normally pays for what it displaces).
+fits, and the change is kept only when the task is then on time and the objective rises
+(an on-time minute is worth DUE_BONUS more than any other, so meeting a due normally pays
+for what it displaces). When that fails, a few tries per problem (`GROUP_TRIES`) may also
+take off a task that others wait on, together with everything placed that waits on it,
+and put the group back with the exchange and repack passes.
 
 An earliest-due-date check of the free study time before the due (its capacity less what
 must go before it) skips tasks whose due no rearrangement can meet. Every step is capped by
@@ -21,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ml.plan_exchange import improve
+from ml.plan_repack import repack
 from ml.plan_timeline import Segment
 
 if TYPE_CHECKING:
@@ -31,6 +36,7 @@ LARGE = 200  # above this many tasks, fewer tries (each costs a pass over every 
 LARGE_ATTEMPTS = 6
 EVICTIONS = 8  # chunks taken off per task at most
 RELAYOUTS = (2, 4, 8, 16)  # free segments before the due laid out again, earliest due first
+GROUP_TRIES = 2  # tries per problem that evict a task with everything waiting on it
 EPS = 1e-6
 
 State = tuple[list[int], list[int], list[int], np.ndarray, np.ndarray, np.ndarray]
@@ -49,6 +55,7 @@ def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIO
         if 0 < search.due[i] <= horizon and not search.blocked[i] and search.r0[i] > 0
     ]
     changed = False
+    groups = GROUP_TRIES
     for i in dated:
         if attempts <= 0:
             break
@@ -58,6 +65,11 @@ def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIO
         if _repair_one(search, i, evictions):
             changed = True
             continue
+        if groups > 0 and _group_candidates(search, i):
+            groups -= 1
+            if _repair_one(search, i, evictions, groups=True):
+                changed = True
+                continue
         for back in RELAYOUTS:
             if _relayout(search, i, back):
                 changed = True
@@ -140,7 +152,7 @@ def _waiting_on(search: Search, tasks: list[int]) -> set[int]:
     return {k for k in out if search.of_task[k]}
 
 
-def _repair_one(search: Search, i: int, evictions: int) -> bool:
+def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) -> bool:
     due = int(search.due[i])
     state = _save(search)
     before = _value(search)
@@ -148,11 +160,14 @@ def _repair_one(search: Search, i: int, evictions: int) -> bool:
     _take_off(search, set(moving) | _waiting_on(search, moving))
     only = np.zeros(search.n, dtype=bool)
     only[moving] = True
-    victims = _victims(search, set(moving), due)
+    victims = _victims(search, set(moving), due, groups)
+    if groups and not any(len(v) > 1 for v in victims[:evictions]):
+        _restore(search, state)
+        return False  # nothing the first try did not already have
     for k in range(min(len(victims), evictions) + 1):
         if k:
-            start = victims[k - 1]
-            search.remove([c for c, s in enumerate(search.start) if s == start])
+            starts = set(victims[k - 1])
+            search.remove([c for c, s in enumerate(search.start) if s in starts])
         mark = len(search.task)
         search.refresh_ready()
         search.fill(_before(search.free_segments(), due), only)
@@ -163,15 +178,30 @@ def _repair_one(search: Search, i: int, evictions: int) -> bool:
         _restore(search, state)
         return False
     search.fill_gaps()
+    if groups:
+        # the evicted group goes back by the exchange and repack passes, not the fill alone
+        improve(search)
+        repack(search)
+        search.fill_gaps()
+        improve(search)
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
-    if valid and _value(search) > before + EPS:
+    if valid and _on_time(search, i) and _value(search) > before + EPS:
         return True
     _restore(search, state)
     return False
 
 
-def _victims(search: Search, moving: set[int], due: int) -> list[int]:
-    """Starts of the chunks before `due` that may give way, cheapest per minute first."""
+def _group_candidates(search: Search, i: int) -> bool:
+    due = int(search.due[i])
+    moving = set(_closure(search, i))
+    return any(len(v) > 1 for v in _victims(search, moving, due, True)[:EVICTIONS])
+
+
+def _victims(search: Search, moving: set[int], due: int, groups: bool) -> list[tuple[int, ...]]:
+    """The chunks before `due` that may give way, cheapest per minute first, each as the
+    starts of what goes with it: the chunk alone, or with `groups` for a task that placed
+    work waits on, every chunk of the task and of all that waits on it (placed again after,
+    dependencies first, by the second fill)."""
     out = []
     for c, j in enumerate(search.task):
         s, e = search.start[c], search.end[c]
@@ -180,11 +210,17 @@ def _victims(search: Search, moving: set[int], due: int) -> list[int]:
         own = search.due[j]
         if 0 < own <= due:
             continue  # due no later: it has as good a claim to this time
+        starts: tuple[int, ...] = (s,)
         if any(search.of_task[k] for k in search.graph.dependents[j]):
-            continue
-        out.append((search.model.slot_value(j, s, e) / (e - s), s))
+            if not groups:
+                continue
+            along = {j} | _waiting_on(search, [j])
+            if along & moving or any(search.kept_first[k] is not None for k in along):
+                continue
+            starts = tuple(search.start[d] for d, k in enumerate(search.task) if k in along)
+        out.append((search.model.slot_value(j, s, e) / (e - s), s, starts))
     out.sort()
-    return [s for _, s in out]
+    return [starts for _, _, starts in out]
 
 
 def _before(segs: list[Segment], due: int) -> list[Segment]:

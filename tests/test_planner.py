@@ -463,3 +463,9 @@ def test_a_last_repack_takes_up_what_the_deadline_repair_made_possible() -> None
     result = plan(problem)
     assert_hard_rules(problem, result)
     assert round(result.objective, 3) == 23110.772
+
+
+def test_the_repair_may_move_a_prerequisite_with_everything_waiting_on_it() -> None:
+    # bench instance(20, 24): making room before task-16's due takes evicting task-0, which
+    # task-4 waits on; evicting both and placing them again is worth more (30415.461 without).
+    assert round(plan(instance(20, 24)).objective, 3) == 30850.224
