@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, Entity
+from db.base import Base, Entity, text_enum
 
 
 class GoalCategory(enum.StrEnum):
@@ -56,10 +56,6 @@ class Timeliness(enum.StrEnum):
     NO_DUE_DATE = "NO_DUE_DATE"
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=20)
-
-
 class Goal(Entity):
     __tablename__ = "goals"
     __table_args__ = (Index("ix_goals_user_id_status", "user_id", "status"),)
@@ -67,12 +63,12 @@ class Goal(Entity):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text, default=None)
-    category: Mapped[GoalCategory] = mapped_column(_enum(GoalCategory, "goal_category"))
+    category: Mapped[GoalCategory] = mapped_column(text_enum(GoalCategory, "goal_category"))
     priority: Mapped[GoalPriority] = mapped_column(
-        _enum(GoalPriority, "goal_priority"), default=GoalPriority.MEDIUM
+        text_enum(GoalPriority, "goal_priority"), default=GoalPriority.MEDIUM
     )
     status: Mapped[GoalStatus] = mapped_column(
-        _enum(GoalStatus, "goal_status"), default=GoalStatus.ACTIVE
+        text_enum(GoalStatus, "goal_status"), default=GoalStatus.ACTIVE
     )
     target_date: Mapped[date | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -112,15 +108,15 @@ class Task(Entity):
     estimated_minutes: Mapped[int]
     actual_minutes: Mapped[int | None] = mapped_column(default=None)
     difficulty: Mapped[Difficulty] = mapped_column(
-        _enum(Difficulty, "task_difficulty"), default=Difficulty.MEDIUM
+        text_enum(Difficulty, "task_difficulty"), default=Difficulty.MEDIUM
     )
     due_at: Mapped[datetime | None] = mapped_column(default=None)
     status: Mapped[TaskStatus] = mapped_column(
-        _enum(TaskStatus, "task_status"), default=TaskStatus.PENDING
+        text_enum(TaskStatus, "task_status"), default=TaskStatus.PENDING
     )
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     timeliness: Mapped[Timeliness | None] = mapped_column(
-        _enum(Timeliness, "task_timeliness"), default=None
+        text_enum(Timeliness, "task_timeliness"), default=None
     )
     skip_reason: Mapped[str | None] = mapped_column(String(500), default=None)
 

@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, Entity, utcnow
+from db.base import Base, Entity, text_enum, utcnow
 
 
 class SlotKind(enum.StrEnum):
@@ -24,10 +24,6 @@ class RiskCode(enum.StrEnum):
     DEPENDENCY_LATE = "DEPENDENCY_LATE"
     OVERDUE = "OVERDUE"
     NO_STUDY_WINDOWS = "NO_STUDY_WINDOWS"
-
-
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=20)
 
 
 class SchedulePlan(Base):
@@ -64,7 +60,7 @@ class ScheduleSlot(Entity):
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[SlotKind] = mapped_column(_enum(SlotKind, "slot_kind"))
+    kind: Mapped[SlotKind] = mapped_column(text_enum(SlotKind, "slot_kind"))
     start_at: Mapped[datetime]
     end_at: Mapped[datetime]
     task_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -85,5 +81,5 @@ class TaskRisk(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    code: Mapped[RiskCode] = mapped_column(_enum(RiskCode, "risk_code"))
+    code: Mapped[RiskCode] = mapped_column(text_enum(RiskCode, "risk_code"))
     reason: Mapped[str] = mapped_column(Text)

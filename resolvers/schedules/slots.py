@@ -186,6 +186,7 @@ async def reschedule_task(
         await _check_order(tasks, slots, user_id, task_id, start, end, now)
         displaced = [other.id for other in nearby if other is not slot]
         await slots.delete_many(displaced)
+        reason = f"You moved it to {start.astimezone(calendar.zone):%a %H:%M}."
         if slot is None:
             slot = slots.add(
                 ScheduleSlot(
@@ -194,11 +195,12 @@ async def reschedule_task(
                     task_id=task_id,
                     start_at=start,
                     end_at=end,
-                    reason="",
+                    reason=reason,
+                    locked=True,
                 )
             )
-        slot.start_at, slot.end_at, slot.locked = start, end, True
-        slot.reason = f"You moved it to {start.astimezone(calendar.zone):%a %H:%M}."
+        else:
+            slot.start_at, slot.end_at, slot.locked, slot.reason = start, end, True, reason
         await uow.session.flush()
         version = await bump_version(uow, user_id)
         tell_schedule(
