@@ -77,6 +77,8 @@ class ValueModel:
         self._has_due = np.array([t.due is not None for t in tasks], dtype=bool)
         self._hard = np.array([t.difficulty >= HARD for t in tasks], dtype=bool)
         self._memo: dict[tuple[int, int, int], float] = {}
+        # no minute of any task is worth more than this
+        self.best_minute = max(self.weight, default=0.0) + DUE_BONUS + PEAK_BONUS + KEEP_BONUS
 
     def slot_value(self, i: int, start: int, end: int) -> float:
         """The sum of the per-minute values of task i over minutes start .. end - 1."""

@@ -59,7 +59,7 @@ def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIO
     for i in dated:
         if attempts <= 0:
             break
-        if _on_time(search, i) or not _possible(search, i):
+        if _on_time(search, i) or not possible(search, i):
             continue
         attempts -= 1
         if _repair_one(search, i, evictions):
@@ -94,7 +94,7 @@ def _closure(search: Search, i: int) -> list[int]:
     return found[::-1]
 
 
-def _possible(search: Search, i: int) -> bool:
+def possible(search: Search, i: int) -> bool:
     """Whether the free study time before i's due can hold it and what it waits for, less
     what tasks due no later than it already hold there."""
     due = int(search.due[i])
@@ -108,7 +108,7 @@ def _possible(search: Search, i: int) -> bool:
     return need <= room - earlier
 
 
-def _save(search: Search) -> State:
+def save(search: Search) -> State:
     return (
         list(search.start),
         list(search.end),
@@ -119,7 +119,7 @@ def _save(search: Search) -> State:
     )
 
 
-def _restore(search: Search, state: State) -> None:
+def restore(search: Search, state: State) -> None:
     search.remove(list(range(len(search.task))))
     start, end, task, placed, done_at, ready = state
     for i, s, e in zip(task, start, end, strict=True):
@@ -127,12 +127,6 @@ def _restore(search: Search, state: State) -> None:
     search.placed[:] = placed
     search.done_at[:] = done_at
     search.ready[:] = ready
-
-
-def _value(search: Search) -> float:
-    model = search.model
-    chunks = zip(search.task, search.start, search.end, strict=True)
-    return sum(model.slot_value(i, s, e) for i, s, e in chunks)
 
 
 def _take_off(search: Search, tasks: set[int]) -> None:
@@ -154,15 +148,15 @@ def _waiting_on(search: Search, tasks: list[int]) -> set[int]:
 
 def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) -> bool:
     due = int(search.due[i])
-    state = _save(search)
-    before = _value(search)
+    state = save(search)
+    before = search.value()
     moving = _closure(search, i)
     _take_off(search, set(moving) | _waiting_on(search, moving))
     only = np.zeros(search.n, dtype=bool)
     only[moving] = True
     victims = _victims(search, set(moving), due, groups)
     if groups and not any(len(v) > 1 for v in victims[:evictions]):
-        _restore(search, state)
+        restore(search, state)
         return False  # nothing the first try did not already have
     for k in range(min(len(victims), evictions) + 1):
         if k:
@@ -175,7 +169,7 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
             break
         search.remove(list(range(mark, len(search.task))))
     if not _on_time(search, i):
-        _restore(search, state)
+        restore(search, state)
         return False
     search.fill_gaps()
     if groups:
@@ -185,9 +179,9 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
         search.fill_gaps()
         improve(search)
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
-    if valid and _on_time(search, i) and _value(search) > before + EPS:
+    if valid and _on_time(search, i) and search.value() > before + EPS:
         return True
-    _restore(search, state)
+    restore(search, state)
     return False
 
 
@@ -235,8 +229,8 @@ def _relayout(search: Search, i: int, back: int) -> bool:
     if not before_due:
         return False
     lo = before_due[max(0, len(before_due) - back)].start
-    state = _save(search)
-    before = _value(search)
+    state = save(search)
+    before = search.value()
     moving = set(_closure(search, i))
     moving |= {j for c, j in enumerate(search.task) if lo <= search.start[c] < due}
     moving = {j for j in moving if search.kept_first[j] is None or j in _closure(search, i)}
@@ -248,11 +242,11 @@ def _relayout(search: Search, i: int, back: int) -> bool:
     space = [g for g in _before(search.free_segments(), due) if g.end > lo]
     search.fill([Segment(g.window, max(g.start, lo), g.end) for g in space], only, edd=True)
     if not _on_time(search, i):  # the rest only fills time i cannot use before its due
-        _restore(search, state)
+        restore(search, state)
         return False
     search.fill_gaps()
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
-    if valid and _on_time(search, i) and _value(search) > before + EPS:
+    if valid and _on_time(search, i) and search.value() > before + EPS:
         return True
-    _restore(search, state)
+    restore(search, state)
     return False

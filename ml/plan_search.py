@@ -82,6 +82,11 @@ class Search:
 
     # --- state --------------------------------------------------------------------------
 
+    def value(self) -> float:
+        """The objective of the new chunks (kept ones are worth the same in every plan)."""
+        chunks = zip(self.task, self.start, self.end, strict=True)
+        return sum(self.model.slot_value(i, s, e) for i, s, e in chunks)
+
     def complete(self, i: int) -> bool:
         return bool(self.placed[i] == self.r0[i])
 

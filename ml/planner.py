@@ -22,18 +22,26 @@ than any soft preference can differ); a task not fully planned by a due inside t
 is returned in `at_risk` with its reason. No BUFFER or REVIEW slots are emitted: the buffer
 is kept through the objective, as free time before the due where possible.
 
-How: a forward pass with a deadline guard, exchanges of chunk owners, stretching and a
-second fill (`ml.plan_search`, `ml.plan_select`, `ml.plan_exchange`), then repacking of
-each free segment alone and of each two consecutive ones (`ml.plan_repack`: chunk order and
-lengths searched again, kept when the objective rises; a small bonus per due met whole and
-penalty per stranded remainder decide near-ties), a fill and exchange pass, and a deadline
-repair (`ml.plan_repair`: a task missing a due the free time allows is placed again before
-it, moving work due later, and kept only when the objective rises), and on the better of
-the two plans below a last repack, fill and exchange pass. The guard drops, when the time
+How: a local search, then exact stretches. The local search (`local_search`) is a forward
+pass with a deadline guard, exchanges of chunk owners, stretching and a second fill
+(`ml.plan_search`, `ml.plan_select`, `ml.plan_exchange`), then repacking of each free
+segment alone and of each two consecutive ones (`ml.plan_repack`: chunk order and lengths
+searched again, kept when the objective rises; a small bonus per due met whole and penalty
+per stranded remainder decide near-ties), a fill and exchange pass, and a deadline repair
+(`ml.plan_repair`: a task missing a due the free time allows is placed again before it,
+moving work due later, and kept only when the objective rises), and on the better of the
+two plans below a last repack, fill and exchange pass. The guard drops, when the time
 before a due runs short, either the task worth least per minute or the one worth least with
 everything that waits for it; up to `BOTH_GUARDS` tasks both are run and the better plan
-kept. Every step is capped by counts, never by the clock: a problem always gets the same
-plan.
+kept. Every local step is capped by counts, never by the clock: a problem always gets the
+same local plan.
+
+Up to `BOTH_GUARDS` tasks, stretches of the plan are then laid out again exactly
+(`ml.plan_lns`: a small integer program per stretch of free segments, first before each
+due still missed, then across the horizon), which finds the chains of moves the local
+steps cannot (work due earlier moving earlier still to make room for a due). Each solve
+has a time guard; on a machine so loaded that a solve reaches it, the plan can differ from
+one run to the next, never below the local plan.
 
 Replanning: slots of `problem.previous` that are still valid (see `ml.plan_graph.kept_slots`)
 stay exactly where they were; only the rest of each task is placed again.
@@ -46,6 +54,7 @@ import itertools
 from ml.plan_exchange import improve
 from ml.plan_explain import break_reason, risks, task_reason
 from ml.plan_graph import kept_slots, task_graph
+from ml.plan_lns import polish
 from ml.plan_objective import ValueModel, objective
 from ml.plan_repack import repack
 from ml.plan_repair import repair
@@ -53,12 +62,21 @@ from ml.plan_search import Search
 from ml.plan_timeline import segments, window_of
 from ml.planning import Plan, Problem, Slot, SlotKind
 
-__all__ = ["objective", "plan"]
+__all__ = ["local_search", "objective", "plan"]
 
 BOTH_GUARDS = 200  # up to this many tasks, both deadline guards are tried
 
 
 def plan(problem: Problem) -> Plan:
+    search = local_search(problem)
+    if len(problem.tasks) <= BOTH_GUARDS and polish(search):
+        search.fill_gaps()
+        improve(search)
+    return _plan_of(problem, search)
+
+
+def local_search(problem: Problem) -> Search:
+    """Every step before the exact stretches: capped by counts, so always the same result."""
     graph = task_graph(problem)
     kept = kept_slots(problem, graph)
     kept_list = sorted(c for chunks in kept.values() for c in chunks)
@@ -67,14 +85,18 @@ def plan(problem: Problem) -> Plan:
     search = _search(Search(problem, model, graph, kept, segs))
     if len(problem.tasks) <= BOTH_GUARDS:
         other = _search(Search(problem, model, graph, kept, segs, unlock=True))
-        if _value(other) > _value(search) + 1e-6:
+        if other.value() > search.value() + 1e-6:
             search = other
     # The repair and the fill after it move work late in the pipeline: one more repack of
     # the chosen plan takes up the chunk orders and lengths that this made possible.
     repack(search)
     search.fill_gaps()
     improve(search)
+    return search
 
+
+def _plan_of(problem: Problem, search: Search) -> Plan:
+    graph, kept = search.graph, search.kept
     chunks: dict[int, list[tuple[int, int, bool]]] = {}
     for i, mine in kept.items():
         chunks.setdefault(i, []).extend((s, e, True) for s, e in mine)
@@ -109,12 +131,6 @@ def _search(search: Search) -> Search:
         search.fill_gaps()
         improve(search)
     return search
-
-
-def _value(search: Search) -> float:
-    model = search.model
-    chunks = zip(search.task, search.start, search.end, strict=True)
-    return sum(model.slot_value(i, s, e) for i, s, e in chunks)
 
 
 def _with_breaks(problem: Problem, slots: list[Slot]) -> list[Slot]:

@@ -1,0 +1,409 @@
+"""Stretches of the plan laid out again exactly: a large-neighbourhood search.
+
+The steps before this move one chunk or one task at a time. A due that needs a chain of
+moves (work due earlier moving earlier still, which frees the time another task needs) is
+out of their reach. Here a stretch of consecutive free segments is cleared of every new
+chunk and filled again by a small integer program on the objective itself (scipy's
+`milp`, HiGHS): one binary per possible chunk (task, first cell, length) on a grid of the
+stretch, with the planner's hard rules and everything outside the stretch held where it
+is. The new layout is kept only when every rule still holds and the objective rises.
+
+The model, for the tasks that may use the stretch (those with chunks in it or minutes
+left), on cells of `grid` minutes from each segment's start:
+- a chunk takes its cells and reserves those of the break after it (cut at the segment's
+  end), and no cell is taken or reserved twice: no overlap and the break rule at once;
+- a task's chunks add up to at most its minutes not placed outside the stretch, and to
+  exactly those when something outside the stretch waits on it;
+- a chunk starts after the last chunk, outside the stretch, of everything its task waits
+  for, and ends before the first chunk, outside the stretch, of anything waiting on it;
+- inside the stretch, a task's chunks come after those of what it waits for, which must
+  then be placed whole (monotone "started" and "still running" cell variables).
+
+Stretches are tried first for each task missing a due (the time just before it), then
+across the horizon. Each solve is capped by search nodes, and every step by counts; the
+time limit is a guard against a pathological model, not a budget a normal one reaches.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from ml.plan_repair import possible, restore, save
+from ml.plan_timeline import Segment, capacity
+
+if TYPE_CHECKING:
+    from ml.plan_search import Search
+
+CELLS = (32, 64)  # cells per stretch before a missed due, smaller first
+SWEEP_CELLS = 48  # cells per stretch when sweeping the horizon
+MISSES = 120  # missed dues tried per plan
+SWEEPS = 24  # sweep stretches per plan
+EXTRA = 6  # tasks with minutes left, besides those with chunks in the stretch
+MAX_VARS = 25_000  # a stretch with more possible chunks than this is not solved
+MIN_GAIN = 1.0  # objective units a stretch must promise (its relaxation) to be solved
+OPTIONS = {
+    "node_limit": 200,
+    "mip_rel_gap": 0.01,
+    "time_limit": 1.0,  # the guard
+    # The root node's cut loop finds good layouts here; the primal heuristics mostly
+    # repeat it at several times the cost.
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_shifting": False,
+    "mip_heuristic_run_zi_round": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
+MIN_GRID = 5
+EPS = 1e-6
+
+
+def polish(search: Search) -> bool:
+    """Lay out stretches again where that raises the objective; True when any did."""
+    if not search.segs:
+        return False
+    changed = False
+    horizon = search.problem.horizon
+    tried = 0
+    for i in np.argsort(search.due, kind="stable").tolist():
+        if tried >= MISSES or search.due[i] > horizon:
+            break
+        if search.due[i] <= 0 or search.blocked[i] or search.r0[i] == 0:
+            continue
+        if _on_time(search, i) or not possible(search, i):
+            continue
+        tried += 1
+        seen: list[Segment] = []
+        for cells in CELLS:
+            stretch = _before(search, int(search.due[i]), cells)
+            if not stretch or stretch[0] in seen:
+                break  # no more time before the due than the last stretch had
+            seen.append(stretch[0])
+            if _solve(search, stretch, i):
+                changed = True
+                break
+    for stretch in _sweep(search)[:SWEEPS]:
+        changed |= _solve(search, stretch)
+    return changed
+
+
+def _on_time(search: Search, i: int) -> bool:
+    last = search.last_end(i)
+    return search.complete(i) and (last is None or last <= search.due[i])
+
+
+def grid(search: Search) -> int:
+    rules = search.rules
+    g = math.gcd(rules.min_chunk, rules.max_chunk, rules.break_minutes)
+    return g if g >= MIN_GRID else MIN_GRID
+
+
+def _cells(seg: Segment, g: int) -> int:
+    return (seg.end - seg.start) // g
+
+
+def _before(search: Search, due: int, cells: int) -> list[Segment]:
+    """The free segments that start before `due`, going back until `cells` cells."""
+    g = grid(search)
+    out: list[Segment] = []
+    count = 0
+    for seg in reversed([s for s in search.segs if s.start < due]):
+        if count >= cells:
+            break
+        out.append(seg)
+        count += _cells(seg, g)
+    return out[::-1]
+
+
+def _sweep(search: Search) -> list[list[Segment]]:
+    """Stretches of about SWEEP_CELLS cells across the horizon, each overlapping the next
+    by half."""
+    g = grid(search)
+    segs = search.segs
+    out = []
+    k = 0
+    while k < len(segs):
+        count, end = 0, k
+        while end < len(segs) and count < SWEEP_CELLS:
+            count += _cells(segs[end], g)
+            end += 1
+        out.append(segs[k:end])
+        if end >= len(segs):
+            break
+        half = k
+        count = 0
+        while half < end - 1 and count < SWEEP_CELLS // 2:
+            count += _cells(segs[half], g)
+            half += 1
+        k = max(half, k + 1)
+    return out
+
+
+@dataclass
+class _Model:
+    g: int
+    cells: list[int]  # start minute of each cell, in time order
+    floor: float  # the value of the layout there now
+    chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (task, cell, minutes)
+    value: list[float] = field(default_factory=list)
+
+
+def _solve(search: Search, stretch: list[Segment], target: int | None = None) -> bool:
+    """Lay out `stretch` again; with a `target` task, its chunks elsewhere are lifted too
+    (a task missing its due has them after it, where they earn least)."""
+    lo, hi = stretch[0].start, stretch[-1].end
+    lifted = {c for c in range(len(search.task)) if lo <= search.start[c] < hi}
+    if target is not None:
+        lifted.update(search.of_task[target])
+    value = search.model.slot_value
+    before = sum(value(search.task[c], search.start[c], search.end[c]) for c in lifted)
+    play = _play(search, lifted, (lo + hi) // 2, target)
+    if play is None:
+        return False
+    # For a target, what its layout displaces may still fit elsewhere: the whole plan,
+    # refilled, decides; otherwise the stretch's own value does.
+    floor = before if target is None else before - _refill_bound(search, lo, hi, target)
+    layout = _build(search, stretch, play, lifted, floor, target)
+    if layout is None:
+        return False
+    if target is None and sum(value(i, s, e) for i, s, e in layout) <= before + EPS:
+        return False
+    state = save(search)
+    total = search.value()
+    search.remove(sorted(lifted))
+    for i, s, e in layout:
+        search.add(i, s, e)
+    if target is not None:
+        search.fill_gaps()
+    valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
+    if valid and search.value() > total + EPS:
+        return True
+    restore(search, state)
+    return False
+
+
+def _refill_bound(search: Search, lo: int, hi: int, target: int) -> float:
+    """About the most that work displaced from [lo, hi) could earn elsewhere: in the free
+    time outside it and in the target's own chunks there, which are lifted too."""
+    free = [g for g in search.free_segments() if g.end <= lo or g.start >= hi]
+    minutes = int(capacity(np.array([g.end - g.start for g in free]), search.rules).sum())
+    for c in search.of_task[target]:
+        if not lo <= search.start[c] < hi:
+            minutes += search.end[c] - search.start[c]
+    return minutes * search.model.best_minute
+
+
+def _play(search: Search, lifted: set[int], mid: int, target: int | None) -> list[int] | None:
+    """The tasks that may use the stretch: those with a lifted chunk, and of those with
+    minutes left the EXTRA worth most per minute there."""
+    owners = {search.task[c] for c in lifted}
+    if any(not search.splittable[i] for i in owners):
+        return None  # a last short piece cannot be laid out on the grid
+    rest = search.r0 - search.placed
+    left = np.flatnonzero((rest > 0) & ~search.blocked & search.splittable)
+    left = left[~np.isin(left, sorted(owners))]
+    if left.size > EXTRA:
+        length = np.minimum(rest[left], search.rules.max_chunk).astype(np.float64)
+        worth = search.model.estimate(left, mid, mid + length) / length
+        left = left[np.argsort(-worth, kind="stable")[:EXTRA]]
+    extra = set(left.tolist())
+    if target is not None:  # with what it still waits for
+        extra |= {j for j in _closure(search, target) if not search.complete(j)}
+    return sorted(owners | extra)
+
+
+def _closure(search: Search, i: int) -> set[int]:
+    found, stack = {i}, [i]
+    while stack:
+        for j in search.graph.deps[stack.pop()]:
+            if j not in found:
+                found.add(j)
+                stack.append(j)
+    return found
+
+
+def _outside(search: Search, i: int, lifted: set[int]) -> list[tuple[int, int]]:
+    """Task i's chunks that stay: kept ones and new ones outside the stretch."""
+    out = [(search.start[c], search.end[c]) for c in search.of_task[i] if c not in lifted]
+    out += search.kept.get(i, [])
+    return out
+
+
+def _build(
+    search: Search,
+    stretch: list[Segment],
+    play: list[int],
+    lifted: set[int],
+    before: float,
+    target: int | None,
+) -> list[tuple[int, int, int]] | None:
+    rules = search.rules
+    g = grid(search)
+    runs: list[list[int]] = []
+    for seg in stretch:
+        count = _cells(seg, g)
+        if count:
+            runs.append([seg.start + k * g for k in range(count)])
+    cells = [c for run in runs for c in run]
+    if not cells:
+        return None
+    pos = {c: k for k, c in enumerate(cells)}
+    run_end = {pos[c]: pos[run[-1]] + 1 for run in runs for c in run}
+    gap = -(-rules.break_minutes // g)
+    in_play = set(play)
+    stays = {i: _outside(search, i, lifted) for i in range(search.n)}
+    lifted_minutes = dict.fromkeys(play, 0)
+    for c in lifted:
+        lifted_minutes[search.task[c]] += search.end[c] - search.start[c]
+    rem = {i: int(search.r0[i] - search.placed[i]) + lifted_minutes[i] for i in play}
+    release: dict[int, float] = {}
+    deadline: dict[int, float] = {}
+    whole: set[int] = set()
+    pairs: list[tuple[int, int]] = []  # (dependency, dependent), both in play
+    for i in play:
+        release[i] = float(search.graph.locked_ready[i])
+        for j in search.graph.deps[i]:
+            ends = [e for _, e in stays[j]]
+            release[i] = max(release[i], max(ends, default=0))
+            if j in in_play:
+                pairs.append((j, i))
+            elif not search.complete(j):
+                release[i] = math.inf
+        deadline[i] = math.inf
+        for k in search.graph.dependents[i]:
+            starts = [s for s, _ in stays[k]]
+            if starts:
+                whole.add(i)
+                deadline[i] = min(deadline[i], min(starts))
+    if target is not None:  # the point of the stretch: the target whole before its due
+        whole.add(target)
+        deadline[target] = min(deadline[target], float(search.due[target]))
+    model = _Model(g, cells, before)
+    for i in play:
+        lo = int(search.mi[i])
+        lengths = [n for n in range(-(-lo // g) * g, min(rules.max_chunk, rem[i]) + 1, g)]
+        if rem[i] % g and lo <= rem[i] <= rules.max_chunk:
+            lengths.append(rem[i])
+        for run in runs:
+            for a, start in enumerate(run):
+                if start < release[i]:
+                    continue
+                for n in lengths:
+                    end = start + n
+                    if a + -(-n // g) > len(run) or end > deadline[i]:
+                        continue
+                    model.chunks.append((i, pos[start], n))
+                    model.value.append(search.model.slot_value(i, start, end))
+        if len(model.chunks) > MAX_VARS:
+            return None
+    if not model.chunks:
+        return None
+    for j, i in pairs:
+        if stays[i]:
+            whole.add(j)
+    return _optimise(model, play, rem, whole, pairs, run_end, gap)
+
+
+def _optimise(
+    model: _Model,
+    play: list[int],
+    rem: dict[int, int],
+    whole: set[int],
+    pairs: list[tuple[int, int]],
+    run_end: dict[int, int],
+    gap: int,
+) -> list[tuple[int, int, int]] | None:
+    g, cells, chunks = model.g, model.cells, model.chunks
+    m = len(cells)
+    count = len(chunks)
+    deps = sorted({j for j, _ in pairs})
+    waits = sorted({i for _, i in pairs})
+    full = {j: count + k for k, j in enumerate(deps)}
+    started = {i: count + len(deps) + k * m for k, i in enumerate(waits)}
+    base = count + len(deps) + len(waits) * m
+    running = {j: base + k * m for k, j in enumerate(deps)}
+    total = base + len(deps) * m
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    low: list[float] = []
+    high: list[float] = []
+
+    def row(terms: list[tuple[int, float]], lo: float, hi: float) -> None:
+        for col, v in terms:
+            rows.append(len(low))
+            cols.append(col)
+            vals.append(v)
+        low.append(lo)
+        high.append(hi)
+
+    taken: list[list[int]] = [[] for _ in range(m)]
+    minutes: dict[int, list[tuple[int, float]]] = {i: [] for i in play}
+    covering: dict[tuple[int, int], list[int]] = {}
+    for v, (i, k, n) in enumerate(chunks):
+        size = -(-n // g)
+        for c in range(k, min(k + size + gap, run_end[k])):
+            taken[c].append(v)
+        for c in range(k, k + size):
+            covering.setdefault((i, c), []).append(v)
+        minutes[i].append((v, float(n)))
+    for c in range(m):
+        if len(taken[c]) > 1:
+            row([(v, 1.0) for v in taken[c]], -np.inf, 1)
+    for i in play:
+        if i in whole:
+            row(minutes[i], rem[i], rem[i])
+        else:
+            row(minutes[i], -np.inf, rem[i])
+    for j in deps:
+        row([*minutes[j], (full[j], -float(rem[j]))], 0, np.inf)
+        for c in range(m):
+            row([(running[j] + c, 1.0)] + [(v, -1.0) for v in covering.get((j, c), [])], 0, np.inf)
+            if c + 1 < m:
+                row([(running[j] + c, 1.0), (running[j] + c + 1, -1.0)], 0, np.inf)
+    for i in waits:
+        for c in range(m):
+            row([(started[i] + c, 1.0)] + [(v, -1.0) for v in covering.get((i, c), [])], 0, np.inf)
+            if c:
+                row([(started[i] + c, 1.0), (started[i] + c - 1, -1.0)], 0, np.inf)
+    for j, i in pairs:
+        row([*minutes[i], (full[j], -float(rem[i]))], -np.inf, 0)
+        for c in range(m):
+            row([(started[i] + c, 1.0), (running[j] + c, 1.0)], -np.inf, 1)
+    cost = np.zeros(total)
+    cost[:count] = -np.asarray(model.value)
+    integral = np.zeros(total)
+    integral[: count + len(deps)] = 1
+    lower = np.zeros(total)
+    upper = np.ones(total)
+    for j in whole & set(deps):
+        lower[full[j]] = 1
+    constraints = []
+    if low:
+        matrix = coo_matrix((vals, (rows, cols)), shape=(len(low), total)).tocsr()
+        constraints.append(LinearConstraint(matrix, low, high))
+    bounds = Bounds(lower, upper)
+    relaxed = milp(cost, constraints=constraints, bounds=bounds)
+    if relaxed.x is None or -relaxed.fun <= model.floor + MIN_GAIN:
+        return None  # not even the relaxation beats the layout there now
+    with warnings.catch_warnings():
+        # HiGHS options scipy does not name itself are passed on as given, with a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = milp(
+            cost,
+            constraints=constraints,
+            integrality=integral,
+            bounds=bounds,
+            options=dict(OPTIONS),
+        )
+    if res.x is None:
+        return None
+    return [(i, cells[k], cells[k] + n) for v, (i, k, n) in enumerate(chunks) if res.x[v] > 0.5]
