@@ -8,8 +8,10 @@ chunk and filled again by a small integer program on the objective itself (scipy
 stretch, with the planner's hard rules and everything outside the stretch held where it
 is. The new layout is kept only when every rule still holds and the objective rises.
 
-The model, for the tasks that may use the stretch (those with chunks in it or minutes
-left), on cells of `grid` minutes from each segment's start:
+The model, for the tasks that may use the stretch (those with chunks in it, the few with
+minutes left that are worth most there, and for a target what it still waits for), on
+cells from each segment's start as long as the greatest common divisor of the chunk and
+break lengths (at least 5 minutes):
 - a chunk takes its cells and reserves those of the break after it (cut at the segment's
   end), and no cell is taken or reserved twice: no overlap and the break rule at once;
 - a task's chunks add up to at most its minutes not placed outside the stretch, and to
@@ -19,9 +21,13 @@ left), on cells of `grid` minutes from each segment's start:
 - inside the stretch, a task's chunks come after those of what it waits for, which must
   then be placed whole (monotone "started" and "still running" cell variables).
 
-Stretches are tried first for each task missing a due (the time just before it), then
-across the horizon. Each solve is capped by search nodes, and every step by counts; the
-time limit is a guard against a pathological model, not a budget a normal one reaches.
+Stretches are tried first before each due still missed, with the target required whole
+before its due and the whole plan, refilled, deciding; then across the horizon. A stretch
+is solved only when its linear relaxation promises a gain (for a target, counting what the
+displaced work could earn elsewhere). A solve stops at a 1% gap, at 200 nodes or at its
+time guard, whichever comes first; the hardest stretches reach the guard, so on a busy
+machine a plan can come out differently from one run to the next (never below the plan
+the local steps made).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
-from ml.plan_repair import possible, restore, save
+from ml.plan_repair import closure, on_time, possible, restore, save
 from ml.plan_timeline import Segment, capacity
 
 if TYPE_CHECKING:
@@ -78,7 +84,7 @@ def polish(search: Search) -> bool:
             break
         if search.due[i] <= 0 or search.blocked[i] or search.r0[i] == 0:
             continue
-        if _on_time(search, i) or not possible(search, i):
+        if on_time(search, i) or not possible(search, i):
             continue
         tried += 1
         seen: list[Segment] = []
@@ -95,12 +101,7 @@ def polish(search: Search) -> bool:
     return changed
 
 
-def _on_time(search: Search, i: int) -> bool:
-    last = search.last_end(i)
-    return search.complete(i) and (last is None or last <= search.due[i])
-
-
-def grid(search: Search) -> int:
+def _grid(search: Search) -> int:
     rules = search.rules
     g = math.gcd(rules.min_chunk, rules.max_chunk, rules.break_minutes)
     return g if g >= MIN_GRID else MIN_GRID
@@ -112,7 +113,7 @@ def _cells(seg: Segment, g: int) -> int:
 
 def _before(search: Search, due: int, cells: int) -> list[Segment]:
     """The free segments that start before `due`, going back until `cells` cells."""
-    g = grid(search)
+    g = _grid(search)
     out: list[Segment] = []
     count = 0
     for seg in reversed([s for s in search.segs if s.start < due]):
@@ -126,7 +127,7 @@ def _before(search: Search, due: int, cells: int) -> list[Segment]:
 def _sweep(search: Search) -> list[list[Segment]]:
     """Stretches of about SWEEP_CELLS cells across the horizon, each overlapping the next
     by half."""
-    g = grid(search)
+    g = _grid(search)
     segs = search.segs
     out = []
     k = 0
@@ -151,7 +152,7 @@ def _sweep(search: Search) -> list[list[Segment]]:
 class _Model:
     g: int
     cells: list[int]  # start minute of each cell, in time order
-    floor: float  # the value of the layout there now
+    floor: float  # what the relaxation must beat to be worth solving
     chunks: list[tuple[int, int, int]] = field(default_factory=list)  # (task, cell, minutes)
     value: list[float] = field(default_factory=list)
 
@@ -216,18 +217,8 @@ def _play(search: Search, lifted: set[int], mid: int, target: int | None) -> lis
         left = left[np.argsort(-worth, kind="stable")[:EXTRA]]
     extra = set(left.tolist())
     if target is not None:  # with what it still waits for
-        extra |= {j for j in _closure(search, target) if not search.complete(j)}
+        extra |= {j for j in closure(search, target) if not search.complete(j)}
     return sorted(owners | extra)
-
-
-def _closure(search: Search, i: int) -> set[int]:
-    found, stack = {i}, [i]
-    while stack:
-        for j in search.graph.deps[stack.pop()]:
-            if j not in found:
-                found.add(j)
-                stack.append(j)
-    return found
 
 
 def _outside(search: Search, i: int, lifted: set[int]) -> list[tuple[int, int]]:
@@ -242,11 +233,11 @@ def _build(
     stretch: list[Segment],
     play: list[int],
     lifted: set[int],
-    before: float,
+    floor: float,
     target: int | None,
 ) -> list[tuple[int, int, int]] | None:
     rules = search.rules
-    g = grid(search)
+    g = _grid(search)
     runs: list[list[int]] = []
     for seg in stretch:
         count = _cells(seg, g)
@@ -286,7 +277,7 @@ def _build(
     if target is not None:  # the point of the stretch: the target whole before its due
         whole.add(target)
         deadline[target] = min(deadline[target], float(search.due[target]))
-    model = _Model(g, cells, before)
+    model = _Model(g, cells, floor)
     for i in play:
         lo = int(search.mi[i])
         lengths = [n for n in range(-(-lo // g) * g, min(rules.max_chunk, rem[i]) + 1, g)]

@@ -59,7 +59,7 @@ def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIO
     for i in dated:
         if attempts <= 0:
             break
-        if _on_time(search, i) or not possible(search, i):
+        if on_time(search, i) or not possible(search, i):
             continue
         attempts -= 1
         if _repair_one(search, i, evictions):
@@ -77,12 +77,12 @@ def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIO
     return changed
 
 
-def _on_time(search: Search, i: int) -> bool:
+def on_time(search: Search, i: int) -> bool:
     last = search.last_end(i)
     return search.complete(i) and (last is None or last <= search.due[i])
 
 
-def _closure(search: Search, i: int) -> list[int]:
+def closure(search: Search, i: int) -> list[int]:
     """Task i and the prerequisites it still waits for, dependencies first."""
     found = [i]
     seen = {i}
@@ -98,7 +98,7 @@ def possible(search: Search, i: int) -> bool:
     """Whether the free study time before i's due can hold it and what it waits for, less
     what tasks due no later than it already hold there."""
     due = int(search.due[i])
-    need = sum(int(search.r0[j]) for j in _closure(search, i))
+    need = sum(int(search.r0[j]) for j in closure(search, i))
     start = search.graph.locked_ready[i]
     room = int(search.table.at(due)) - int(search.table.at(start))
     earlier = 0
@@ -150,7 +150,7 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
     due = int(search.due[i])
     state = save(search)
     before = search.value()
-    moving = _closure(search, i)
+    moving = closure(search, i)
     _take_off(search, set(moving) | _waiting_on(search, moving))
     only = np.zeros(search.n, dtype=bool)
     only[moving] = True
@@ -165,10 +165,10 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
         mark = len(search.task)
         search.refresh_ready()
         search.fill(_before(search.free_segments(), due), only)
-        if _on_time(search, i):
+        if on_time(search, i):
             break
         search.remove(list(range(mark, len(search.task))))
-    if not _on_time(search, i):
+    if not on_time(search, i):
         restore(search, state)
         return False
     search.fill_gaps()
@@ -179,7 +179,7 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
         search.fill_gaps()
         improve(search)
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
-    if valid and _on_time(search, i) and search.value() > before + EPS:
+    if valid and on_time(search, i) and search.value() > before + EPS:
         return True
     restore(search, state)
     return False
@@ -187,7 +187,7 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
 
 def _group_candidates(search: Search, i: int) -> bool:
     due = int(search.due[i])
-    moving = set(_closure(search, i))
+    moving = set(closure(search, i))
     return any(len(v) > 1 for v in _victims(search, moving, due, True)[:EVICTIONS])
 
 
@@ -231,9 +231,9 @@ def _relayout(search: Search, i: int, back: int) -> bool:
     lo = before_due[max(0, len(before_due) - back)].start
     state = save(search)
     before = search.value()
-    moving = set(_closure(search, i))
+    moving = set(closure(search, i))
     moving |= {j for c, j in enumerate(search.task) if lo <= search.start[c] < due}
-    moving = {j for j in moving if search.kept_first[j] is None or j in _closure(search, i)}
+    moving = {j for j in moving if search.kept_first[j] is None or j in closure(search, i)}
     moving |= _waiting_on(search, sorted(moving))
     _take_off(search, moving)
     only = np.zeros(search.n, dtype=bool)
@@ -241,12 +241,12 @@ def _relayout(search: Search, i: int, back: int) -> bool:
     search.refresh_ready()
     space = [g for g in _before(search.free_segments(), due) if g.end > lo]
     search.fill([Segment(g.window, max(g.start, lo), g.end) for g in space], only, edd=True)
-    if not _on_time(search, i):  # the rest only fills time i cannot use before its due
+    if not on_time(search, i):  # the rest only fills time i cannot use before its due
         restore(search, state)
         return False
     search.fill_gaps()
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
-    if valid and _on_time(search, i) and search.value() > before + EPS:
+    if valid and on_time(search, i) and search.value() > before + EPS:
         return True
     restore(search, state)
     return False
