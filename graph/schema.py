@@ -39,6 +39,8 @@ from graph.schedules.mutations import ScheduleMutation
 from graph.schedules.queries import ScheduleQuery
 from graph.schedules.subscriptions import ScheduleSubscription
 from graph.shared_results import SharedEventExecutor
+from graph.social.mutations import SocialMutation
+from graph.social.queries import SocialQuery
 from graph.system.queries import SystemQuery
 from graph.users.mutations import UserMutation
 from graph.users.queries import UserQuery
@@ -52,6 +54,7 @@ QUERY_PARTS: tuple[type, ...] = (
     FocusQuery,
     GamificationQuery,
     ScheduleQuery,
+    SocialQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     UserMutation,
@@ -60,6 +63,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     FocusMutation,
     GamificationMutation,
     ScheduleMutation,
+    SocialMutation,
 )
 
 SUBSCRIPTION_PARTS: tuple[type, ...] = (

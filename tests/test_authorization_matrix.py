@@ -21,6 +21,7 @@ from db.models.users import Role
 from tests.accounts import Account, gql, login, register, register_with_role
 from tests.graphql import post
 from tests.schedule_api import RESCHEDULE, UNLOCK, at, set_windows, tomorrow
+from tests.social_api import a_friend, a_request_to
 from tests.study_api import (
     add_blocked_site,
     add_milestone,
@@ -888,7 +889,54 @@ SCHEDULE_ROWS = [
     ),
 ]
 
-MATRIX = USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS + GAMIFICATION_ROWS + SCHEDULE_ROWS
+MY_FRIENDS = "{ friends(first: 5) { edges { node { userId } } } }"
+
+SOCIAL_ROWS = [
+    Row("friends", MY_FRIENDS, no_variables, MY_LIST, a_friend),
+    Row(
+        "friendRequests",
+        "{ friendRequests(first: 5) { edges { node { id sender { userId } } } } }",
+        no_variables,
+        MY_LIST,
+        a_request_to,
+    ),
+    # Anyone signed in may ask anyone else; asking oneself is refused.
+    Row(
+        "sendFriendRequest",
+        """mutation ($id: ID!) { sendFriendRequest(userId: $id) {
+            request { id status } errors { code } } }""",
+        target_id,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", "CANNOT_FRIEND_SELF")
+        | every_role("other", OK),
+    ),
+    # Only the recipient answers: to anyone else, admins too, the request does not exist.
+    Row(
+        "respondToFriendRequest",
+        """mutation ($requestId: ID!) { respondToFriendRequest(requestId: $requestId,
+            accept: true) { request { id status } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_request_to,
+        MY_FRIENDS,
+    ),
+    # Ending someone else's friendship: the caller is not friends with that user.
+    Row(
+        "removeFriend",
+        """mutation ($friendId: ID!) { removeFriend(userId: $friendId) {
+            removed errors { code } } }""",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | every_role("other", "NOT_FRIENDS"),
+        a_friend,
+        MY_FRIENDS,
+    ),
+]
+
+MATRIX = (
+    USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS + GAMIFICATION_ROWS + SCHEDULE_ROWS + SOCIAL_ROWS
+)
 
 CASES = [
     pytest.param(row, role, whose, outcome, id=f"{row.operation}-{role}-{whose}")

@@ -11,10 +11,12 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.ids import from_global_id
 from core.settings import Settings
 from tests.accounts import Account, gql, register
 from tests.conftest import serve_app
 from tests.schedule_api import RESCHEDULE, at, set_windows, tomorrow
+from tests.social_api import befriend, send
 from tests.study_api import create_goal, create_task, mutate
 from workers.embedded import in_process_workers
 
@@ -35,6 +37,10 @@ async def wait_for_job(client: httpx.AsyncClient, job_id: str, account: Account)
             return dict(job)
         await asyncio.sleep(0.1)
     raise AssertionError(f"job still {job['status']}")
+
+
+def local_id(account: Account) -> str:
+    return str(from_global_id(account.id)[1])
 
 
 async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncClient) -> None:
@@ -58,6 +64,9 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
     moved = await mutate(client, me, RESCHEDULE, taskId=first, start=at(tomorrow(), 10).isoformat())
     assert moved["errors"] == []
     await create_goal(client, other, title="Their goal")
+    await befriend(client, me, other)
+    stranger = await register(client)
+    await send(client, stranger, me.id)
     requested = await gql(
         client, "mutation { exportMyData { job { id status kind } errors { code } } }", account=me
     )
@@ -94,6 +103,13 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
     assert [s["pattern"] for s in content["blockedSites"]] == ["news.example.com"]
     assert [(s["taskId"], s["startAt"], s["locked"]) for s in content["scheduleSlots"]] == [
         (content["tasks"][0]["id"], at(tomorrow(), 10).isoformat(), True)
+    ]
+    assert [f["friendId"] for f in content["friends"]] == [local_id(other)]
+    assert [(r["recipientId"], r["status"]) for r in content["friendRequestsSent"]] == [
+        (local_id(other), "ACCEPTED")
+    ]
+    assert [(r["senderId"], r["status"]) for r in content["friendRequestsReceived"]] == [
+        (local_id(stranger), "PENDING")
     ]
     assert other.email not in json.dumps(content)
     assert "Their goal" not in json.dumps(content)

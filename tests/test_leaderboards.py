@@ -145,20 +145,21 @@ async def test_a_late_or_repeated_update_never_lowers_a_score(
     assert await redis.zscore(key, str(user_id)) == -30
 
 
-async def test_other_scopes_are_refused_until_they_exist(
+async def test_group_and_challenge_scopes_are_refused_until_they_exist(
     session_factory: Factory, redis: aioredis.Redis
 ) -> None:
     (user_id,) = await new_users(session_factory, 1)
-    with pytest.raises(UserInputError) as refused:
-        await leaderboard(
-            session_factory,
-            redis,
-            viewer(user_id),
-            LeaderboardPeriod.WEEKLY,
-            LeaderboardScope.FRIENDS,
-            10,
-        )
-    assert refused.value.code == "SCOPE_UNAVAILABLE"
+    for scope in (LeaderboardScope.GROUP, LeaderboardScope.CHALLENGE):
+        with pytest.raises(UserInputError) as refused:
+            await leaderboard(
+                session_factory,
+                redis,
+                viewer(user_id),
+                LeaderboardPeriod.WEEKLY,
+                scope,
+                10,
+            )
+        assert refused.value.code == "SCOPE_UNAVAILABLE"
 
 
 def _start(period: LeaderboardPeriod) -> date:

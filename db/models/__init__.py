@@ -9,6 +9,7 @@ from db.models.leagues import LeagueMembership, LeaguePlayer
 from db.models.points import PointBalance, PointEntry, Streak
 from db.models.rewards import Redemption, Reward
 from db.models.schedules import SchedulePlan, ScheduleSlot, TaskRisk
+from db.models.social import FriendRequest, Friendship
 from db.models.users import Preferences, RefreshToken, Role, User
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "Distraction",
     "EarnedBadge",
     "FocusSession",
+    "FriendRequest",
+    "Friendship",
     "Goal",
     "Job",
     "JobStatus",

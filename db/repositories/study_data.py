@@ -1,4 +1,4 @@
-"""A user's goals, tasks, focus history and plan, as plain data for their export."""
+"""A user's goals, tasks, focus history, plan and friends, as plain data for their export."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from db.base import Base
 from db.models.focus import BlockedSite, Distraction, FocusSession
 from db.models.goals import Goal, Milestone, Task, TaskDependency
 from db.models.schedules import SchedulePlan, ScheduleSlot, TaskRisk
+from db.models.social import FriendRequest, Friendship
 
 # Each export section and the owner column of its table.
 SECTIONS: dict[str, Any] = {
@@ -26,6 +27,9 @@ SECTIONS: dict[str, Any] = {
     "schedulePlans": SchedulePlan.user_id,
     "scheduleSlots": ScheduleSlot.user_id,
     "tasksAtRisk": TaskRisk.user_id,
+    "friends": Friendship.user_id,
+    "friendRequestsSent": FriendRequest.sender_id,
+    "friendRequestsReceived": FriendRequest.recipient_id,
 }
 
 

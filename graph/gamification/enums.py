@@ -42,8 +42,9 @@ strawberry.enum(
 strawberry.enum(
     leaderboards.LeaderboardScope,
     name="LeaderboardScope",
-    description="Who is ranked. GLOBAL ranks everyone; FRIENDS, GROUP and CHALLENGE answer "
-    "SCOPE_UNAVAILABLE until this server offers friends, study groups and challenges.",
+    description="Who is ranked. GLOBAL ranks everyone; FRIENDS ranks me and my friends (its "
+    "live updates are not offered: read it again); GROUP and CHALLENGE answer "
+    "SCOPE_UNAVAILABLE until this server offers study groups and challenges.",
 )
 
 EntryKind = points.EntryKind
@@ -60,6 +61,7 @@ LeaderboardScope = leaderboards.LeaderboardScope
 ScopeId = Annotated[
     strawberry.ID | None,
     strawberry.argument(
-        description="The friend list's owner, group or challenge of a non-GLOBAL scope."
+        description="The board of a non-GLOBAL scope: for FRIENDS, my own user id (or none; "
+        "another user's friend list is NOT_FOUND)."
     ),
 ]

@@ -24,6 +24,7 @@ from graph.gamification.types import (
 from graph.permissions import IsAuthenticated
 from graph.relay import Connection, check_page_size, connection_of, register_node
 from resolvers.gamification import badges, leaderboards, leagues, points, rewards, streaks
+from resolvers.input_rules import local_id
 
 MAX_LEVELS = 100
 MAX_RESULTS = 52
@@ -111,6 +112,10 @@ class GamificationQuery:
             period,
             scope,
             check_page_size(first, info.context.settings.max_page_size),
+            # only FRIENDS takes a scope id yet: its list's owner, a user
+            scope_id=None
+            if scope_id is None or scope is not LeaderboardScope.FRIENDS
+            else local_id(scope_id, "User", "scopeId"),
         )
         return Leaderboard.of(board)
 

@@ -23,8 +23,10 @@ from core.errors import UserInputError
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.repositories.points import Balance, PointRepository
+from db.repositories.social import FriendshipRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.gamification.rules import month_start, week_start
+from resolvers.input_rules import not_found
 from resolvers.live import tell
 
 # How long a rebuilt board is trusted before it is merged with PostgreSQL again: an update
@@ -155,13 +157,26 @@ async def ensure_built(
 
 
 def require_global(scope: LeaderboardScope) -> None:
+    """Live updates follow the GLOBAL boards only: a FRIENDS board is read on demand."""
     if scope is not LeaderboardScope.GLOBAL:
         raise UserInputError(
-            f"The {scope} scope needs friends, study groups or challenges, which this server "
-            "does not offer yet",
+            f"Live updates are offered for the GLOBAL scope, not {scope}",
             code="SCOPE_UNAVAILABLE",
             field="scope",
         )
+
+
+def check_scope(scope: LeaderboardScope, scope_id: uuid.UUID | None, me: uuid.UUID) -> None:
+    if scope in (LeaderboardScope.GROUP, LeaderboardScope.CHALLENGE):
+        raise UserInputError(
+            f"The {scope} scope needs study groups or challenges, which this server does not "
+            "offer yet",
+            code="SCOPE_UNAVAILABLE",
+            field="scope",
+        )
+    if scope is LeaderboardScope.FRIENDS and scope_id not in (None, me):
+        # One answer for someone else's friend list and a list that does not exist.
+        raise not_found("friend list", "scopeId")
 
 
 async def leaderboard(
@@ -172,30 +187,36 @@ async def leaderboard(
     scope: LeaderboardScope,
     first: int,
     now: datetime | None = None,
+    scope_id: uuid.UUID | None = None,
 ) -> Board:
     """The first `first` places, and the caller's own place with their neighbours even when
-    it is far below the page."""
+    it is far below the page. FRIENDS ranks the caller and their friends on the same
+    board, read in one round trip."""
     signed_in = require_viewer(viewer)
-    require_global(scope)
+    check_scope(scope, scope_id, signed_in.user_id)
     start = period_start(period, (now or utcnow()).date())
     key = board_key(period, start)
     me = str(signed_in.user_id)
     async with session_factory() as session:
         points = PointRepository(session)
-        for attempt in range(2):
-            async with redis.pipeline(transaction=False) as pipe:
-                pipe.exists(rebuilt_marker(key))
-                pipe.zrange(key, 0, first - 1, withscores=True)
-                pipe.zrank(key, me)
-                pipe.zcard(key)
-                built, top, my_rank, participants = await pipe.execute()
-            if built or attempt:
-                break
-            await ensure_built(redis, points, period, start)
-        around: list[Any] = []
-        if my_rank is not None:
-            around = await redis.zrange(
-                key, max(0, my_rank - NEIGHBOURS), my_rank + NEIGHBOURS, withscores=True
+        if scope is LeaderboardScope.FRIENDS:
+            friends = await FriendshipRepository(session).friend_ids(signed_in.user_id)
+            if not await redis.exists(rebuilt_marker(key)):
+                await ensure_built(redis, points, period, start)
+            members = [me, *(str(f) for f in friends)]
+            scores = await redis.zmscore(key, members)
+            # The order Redis keeps: score, then member (the user id, time-ordered).
+            ranked = sorted((s, m) for m, s in zip(members, scores, strict=True) if s is not None)
+            rows = [(m, s) for s, m in ranked]
+            top = rows[:first]
+            my_rank = next((k for k, (m, _) in enumerate(rows) if m == me), None)
+            participants = len(rows)
+            around: list[Any] = []
+            if my_rank is not None:
+                around = rows[max(0, my_rank - NEIGHBOURS) : my_rank + NEIGHBOURS + 1]
+        else:
+            top, my_rank, participants, around = await _global(
+                redis, points, period, start, key, me, first
             )
         ids = {uuid.UUID(member) for member, _ in (*top, *around)}
         names = await points.display_names(sorted(ids))
@@ -210,3 +231,30 @@ async def leaderboard(
     around_me = standings(around, max(0, my_rank - NEIGHBOURS) + 1) if my_rank is not None else []
     mine = next((s for s in around_me if s.user_id == signed_in.user_id), None)
     return Board(period, scope, start, int(participants), entries, mine, around_me)
+
+
+async def _global(
+    redis: aioredis.Redis,
+    points: PointRepository,
+    period: LeaderboardPeriod,
+    start: date | None,
+    key: str,
+    me: str,
+    first: int,
+) -> tuple[list[Any], int | None, int, list[Any]]:
+    for attempt in range(2):
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.exists(rebuilt_marker(key))
+            pipe.zrange(key, 0, first - 1, withscores=True)
+            pipe.zrank(key, me)
+            pipe.zcard(key)
+            built, top, my_rank, participants = await pipe.execute()
+        if built or attempt:
+            break
+        await ensure_built(redis, points, period, start)
+    around: list[Any] = []
+    if my_rank is not None:
+        around = await redis.zrange(
+            key, max(0, my_rank - NEIGHBOURS), my_rank + NEIGHBOURS, withscores=True
+        )
+    return top, my_rank, int(participants), around

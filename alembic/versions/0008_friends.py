@@ -1,0 +1,91 @@
+"""friends
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-29
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "friend_requests",
+        sa.Column("pair", sa.String(length=73), nullable=False),
+        sa.Column("sender_id", sa.Uuid(), nullable=False),
+        sa.Column("recipient_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "PENDING",
+                "ACCEPTED",
+                "DECLINED",
+                name="friend_request_status",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("responded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("sender_id <> recipient_id", name=op.f("ck_friend_requests_not_self")),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"],
+            ["users.id"],
+            name=op.f("fk_friend_requests_recipient_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["sender_id"],
+            ["users.id"],
+            name=op.f("fk_friend_requests_sender_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_friend_requests")),
+        sa.UniqueConstraint("pair", name=op.f("uq_friend_requests_pair")),
+    )
+    op.create_index(
+        "ix_friend_requests_recipient_status",
+        "friend_requests",
+        ["recipient_id", "status"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_friend_requests_sender_status", "friend_requests", ["sender_id", "status"], unique=False
+    )
+    op.create_table(
+        "friendships",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("friend_id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["friend_id"],
+            ["users.id"],
+            name=op.f("fk_friendships_friend_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_friendships_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("user_id", "friend_id", name=op.f("pk_friendships")),
+    )
+    op.create_index(op.f("ix_friendships_friend_id"), "friendships", ["friend_id"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_friendships_friend_id"), table_name="friendships")
+    op.drop_table("friendships")
+    op.drop_index("ix_friend_requests_sender_status", table_name="friend_requests")
+    op.drop_index("ix_friend_requests_recipient_status", table_name="friend_requests")
+    op.drop_table("friend_requests")

@@ -1,0 +1,1 @@
+"""Social: friends (study groups and challenges are not offered yet)."""
