@@ -39,6 +39,8 @@ from graph.schedules.mutations import ScheduleMutation
 from graph.schedules.queries import ScheduleQuery
 from graph.schedules.subscriptions import ScheduleSubscription
 from graph.shared_results import SharedEventExecutor
+from graph.social.group_mutations import GroupMutation
+from graph.social.group_queries import GroupQuery
 from graph.social.mutations import SocialMutation
 from graph.social.queries import SocialQuery
 from graph.system.queries import SystemQuery
@@ -55,6 +57,7 @@ QUERY_PARTS: tuple[type, ...] = (
     GamificationQuery,
     ScheduleQuery,
     SocialQuery,
+    GroupQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     UserMutation,
@@ -64,6 +67,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     GamificationMutation,
     ScheduleMutation,
     SocialMutation,
+    GroupMutation,
 )
 
 SUBSCRIPTION_PARTS: tuple[type, ...] = (

@@ -63,3 +63,23 @@ async def a_request_to(client: httpx.AsyncClient, owner: Account) -> dict[str, A
     sender = await register(client)
     sent = await send(client, sender, owner.id)
     return {"requestId": sent["request"]["id"]}
+
+
+CREATE_GROUP = """mutation ($input: CreateStudyGroupInput!) { createStudyGroup(input: $input) {
+    group { id inviteCode } errors { code } } }"""
+
+
+async def _group(client: httpx.AsyncClient, owner: Account, visibility: str) -> dict[str, Any]:
+    made = await mutate(
+        client, owner, CREATE_GROUP, input={"name": "Study room", "visibility": visibility}
+    )
+    assert made["errors"] == [], made
+    return {"groupId": made["group"]["id"]}
+
+
+async def a_private_group(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    return await _group(client, owner, "PRIVATE")
+
+
+async def a_public_group(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    return await _group(client, owner, "PUBLIC")

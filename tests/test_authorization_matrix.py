@@ -21,7 +21,7 @@ from db.models.users import Role
 from tests.accounts import Account, gql, login, register, register_with_role
 from tests.graphql import post
 from tests.schedule_api import RESCHEDULE, UNLOCK, at, set_windows, tomorrow
-from tests.social_api import a_friend, a_request_to
+from tests.social_api import a_friend, a_private_group, a_public_group, a_request_to
 from tests.study_api import (
     add_blocked_site,
     add_milestone,
@@ -934,8 +934,75 @@ SOCIAL_ROWS = [
     ),
 ]
 
+GROUP_STATE = "query ($groupId: ID!) { studyGroup(id: $groupId) { memberCount } }"
+
+GROUP_ROWS = [
+    # The target's private group must not show up in anyone else's search.
+    Row(
+        "studyGroups",
+        "{ studyGroups(first: 5) { edges { node { id } } } }",
+        no_variables,
+        MY_LIST,
+        a_private_group,
+    ),
+    # A private group: its members, and the site's admins, read it; to others it is null.
+    Row(
+        "studyGroup",
+        """query ($groupId: ID!) { studyGroup(id: $groupId) { id name
+            members(first: 5) { edges { node { userId } } } } }""",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | {("STUDENT", "other"): NULL, ("INSTRUCTOR", "other"): NULL, ("ADMIN", "other"): OK},
+        a_private_group,
+    ),
+    Row(
+        "createStudyGroup",
+        """mutation { createStudyGroup(input: {name: "Mine", visibility: PUBLIC}) {
+            group { id } errors { code } } }""",
+        no_variables,
+        MY_NEW,
+    ),
+    # Without its code a private group does not exist, for admins too.
+    Row(
+        "joinStudyGroup",
+        """mutation ($groupId: ID!) { joinStudyGroup(groupId: $groupId) {
+            group { id } errors { code } } }""",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", "ALREADY_MEMBER")
+        | every_role("other", "NOT_FOUND"),
+        a_private_group,
+        GROUP_STATE,
+    ),
+    Row(
+        "leaveStudyGroup",
+        """mutation ($groupId: ID!) { leaveStudyGroup(groupId: $groupId) {
+            left errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        a_public_group,
+        GROUP_STATE,
+    ),
+    Row(
+        "setGroupMemberRole",
+        """mutation ($groupId: ID!, $id: ID!) { setGroupMemberRole(groupId: $groupId,
+            userId: $id, role: ADMIN) { member { role } errors { code } } }""",
+        target_id,
+        MY_CHANGE,
+        a_public_group,
+    ),
+]
+
 MATRIX = (
-    USER_ROWS + GOAL_ROWS + TASK_ROWS + FOCUS_ROWS + GAMIFICATION_ROWS + SCHEDULE_ROWS + SOCIAL_ROWS
+    USER_ROWS
+    + GOAL_ROWS
+    + TASK_ROWS
+    + FOCUS_ROWS
+    + GAMIFICATION_ROWS
+    + SCHEDULE_ROWS
+    + SOCIAL_ROWS
+    + GROUP_ROWS
 )
 
 CASES = [

@@ -16,7 +16,7 @@ from core.settings import Settings
 from tests.accounts import Account, gql, register
 from tests.conftest import serve_app
 from tests.schedule_api import RESCHEDULE, at, set_windows, tomorrow
-from tests.social_api import befriend, send
+from tests.social_api import a_public_group, befriend, send
 from tests.study_api import create_goal, create_task, mutate
 from workers.embedded import in_process_workers
 
@@ -67,6 +67,7 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
     await befriend(client, me, other)
     stranger = await register(client)
     await send(client, stranger, me.id)
+    group = await a_public_group(client, me)
     requested = await gql(
         client, "mutation { exportMyData { job { id status kind } errors { code } } }", account=me
     )
@@ -110,6 +111,9 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
     ]
     assert [(r["senderId"], r["status"]) for r in content["friendRequestsReceived"]] == [
         (local_id(stranger), "PENDING")
+    ]
+    assert [(m["groupId"], m["role"]) for m in content["groupMemberships"]] == [
+        (str(from_global_id(group["groupId"])[1]), "ADMIN")
     ]
     assert other.email not in json.dumps(content)
     assert "Their goal" not in json.dumps(content)

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 
 from core.errors import UserInputError
 from core.ids import from_global_id, to_global_id
-from db.models.social import Friendship
+from db.models.friends import Friendship
 from resolvers.gamification.leaderboards import LeaderboardPeriod, LeaderboardScope, leaderboard
 from resolvers.social.friends import MAX_FRIENDS
 from tests.accounts import PASSWORD, Account, gql, register, viewer_of

@@ -3,13 +3,14 @@
 from db.models.badges import Badge, EarnedBadge
 from db.models.events import ChannelEvent, ChannelSequence
 from db.models.focus import BlockedSite, Distraction, FocusSession
+from db.models.friends import FriendRequest, Friendship
 from db.models.goals import Goal, Milestone, Task, TaskDependency
+from db.models.groups import GroupMember, StudyGroup
 from db.models.jobs import DataExport, Job, JobStatus
 from db.models.leagues import LeagueMembership, LeaguePlayer
 from db.models.points import PointBalance, PointEntry, Streak
 from db.models.rewards import Redemption, Reward
 from db.models.schedules import SchedulePlan, ScheduleSlot, TaskRisk
-from db.models.social import FriendRequest, Friendship
 from db.models.users import Preferences, RefreshToken, Role, User
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "FriendRequest",
     "Friendship",
     "Goal",
+    "GroupMember",
     "Job",
     "JobStatus",
     "LeagueMembership",
@@ -39,6 +41,7 @@ __all__ = [
     "SchedulePlan",
     "ScheduleSlot",
     "Streak",
+    "StudyGroup",
     "Task",
     "TaskDependency",
     "TaskRisk",

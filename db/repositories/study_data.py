@@ -1,4 +1,4 @@
-"""A user's goals, tasks, focus history, plan and friends, as plain data for their export."""
+"""A user's study data, plan, friends and groups, as plain data for their export."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
 from db.models.focus import BlockedSite, Distraction, FocusSession
+from db.models.friends import FriendRequest, Friendship
 from db.models.goals import Goal, Milestone, Task, TaskDependency
+from db.models.groups import GroupMember
 from db.models.schedules import SchedulePlan, ScheduleSlot, TaskRisk
-from db.models.social import FriendRequest, Friendship
 
 # Each export section and the owner column of its table.
 SECTIONS: dict[str, Any] = {
@@ -30,6 +31,7 @@ SECTIONS: dict[str, Any] = {
     "friends": Friendship.user_id,
     "friendRequestsSent": FriendRequest.sender_id,
     "friendRequestsReceived": FriendRequest.recipient_id,
+    "groupMemberships": GroupMember.user_id,
 }
 
 

@@ -42,9 +42,10 @@ strawberry.enum(
 strawberry.enum(
     leaderboards.LeaderboardScope,
     name="LeaderboardScope",
-    description="Who is ranked. GLOBAL ranks everyone; FRIENDS ranks me and my friends (its "
-    "live updates are not offered: read it again); GROUP and CHALLENGE answer "
-    "SCOPE_UNAVAILABLE until this server offers study groups and challenges.",
+    description="Who is ranked. GLOBAL ranks everyone; FRIENDS ranks me and my friends; GROUP "
+    "the members of a study group I am in (live updates are offered for GLOBAL only: read "
+    "the others again); CHALLENGE answers SCOPE_UNAVAILABLE until this server offers "
+    "challenges.",
 )
 
 EntryKind = points.EntryKind
@@ -62,6 +63,7 @@ ScopeId = Annotated[
     strawberry.ID | None,
     strawberry.argument(
         description="The board of a non-GLOBAL scope: for FRIENDS, my own user id (or none; "
-        "another user's friend list is NOT_FOUND)."
+        "another user's friend list is NOT_FOUND); for GROUP, the id of a study group I am in "
+        "(required; any other group is NOT_FOUND)."
     ),
 ]

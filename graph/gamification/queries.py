@@ -30,6 +30,14 @@ MAX_LEVELS = 100
 MAX_RESULTS = 52
 
 
+def _scope_id(scope: LeaderboardScope, scope_id: strawberry.ID | None) -> uuid.UUID | None:
+    """The board's owner: a user for FRIENDS, a study group for GROUP."""
+    if scope_id is None or scope in (LeaderboardScope.GLOBAL, LeaderboardScope.CHALLENGE):
+        return None
+    kind = "User" if scope is LeaderboardScope.FRIENDS else "StudyGroup"
+    return local_id(scope_id, kind, "scopeId")
+
+
 @strawberry.type
 class GamificationQuery:
     @strawberry.field(
@@ -112,10 +120,7 @@ class GamificationQuery:
             period,
             scope,
             check_page_size(first, info.context.settings.max_page_size),
-            # only FRIENDS takes a scope id yet: its list's owner, a user
-            scope_id=None
-            if scope_id is None or scope is not LeaderboardScope.FRIENDS
-            else local_id(scope_id, "User", "scopeId"),
+            scope_id=_scope_id(scope, scope_id),
         )
         return Leaderboard.of(board)
 

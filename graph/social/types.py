@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from core.ids import to_global_id
-from db.models import social as models
+from db.models import friends as models
 from db.models.users import User
 from graph.errors import UserError
 

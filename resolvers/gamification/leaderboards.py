@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.errors import UserInputError
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
+from db.repositories.friends import FriendshipRepository
+from db.repositories.groups import GroupMemberRepository
 from db.repositories.points import Balance, PointRepository
-from db.repositories.social import FriendshipRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.gamification.rules import month_start, week_start
 from resolvers.input_rules import not_found
@@ -167,16 +168,19 @@ def require_global(scope: LeaderboardScope) -> None:
 
 
 def check_scope(scope: LeaderboardScope, scope_id: uuid.UUID | None, me: uuid.UUID) -> None:
-    if scope in (LeaderboardScope.GROUP, LeaderboardScope.CHALLENGE):
+    if scope is LeaderboardScope.CHALLENGE:
         raise UserInputError(
-            f"The {scope} scope needs study groups or challenges, which this server does not "
-            "offer yet",
+            "The CHALLENGE scope needs challenges, which this server does not offer yet",
             code="SCOPE_UNAVAILABLE",
             field="scope",
         )
     if scope is LeaderboardScope.FRIENDS and scope_id not in (None, me):
         # One answer for someone else's friend list and a list that does not exist.
         raise not_found("friend list", "scopeId")
+    if scope is LeaderboardScope.GROUP and scope_id is None:
+        raise UserInputError(
+            "Name the group in `scopeId`", code="SCOPE_ID_REQUIRED", field="scopeId"
+        )
 
 
 async def leaderboard(
@@ -190,8 +194,8 @@ async def leaderboard(
     scope_id: uuid.UUID | None = None,
 ) -> Board:
     """The first `first` places, and the caller's own place with their neighbours even when
-    it is far below the page. FRIENDS ranks the caller and their friends on the same
-    board, read in one round trip."""
+    it is far below the page. FRIENDS ranks the caller and their friends, GROUP the members
+    of a group the caller is in, each read from the same board in one round trip."""
     signed_in = require_viewer(viewer)
     check_scope(scope, scope_id, signed_in.user_id)
     start = period_start(period, (now or utcnow()).date())
@@ -199,24 +203,23 @@ async def leaderboard(
     me = str(signed_in.user_id)
     async with session_factory() as session:
         points = PointRepository(session)
-        if scope is LeaderboardScope.FRIENDS:
-            friends = await FriendshipRepository(session).friend_ids(signed_in.user_id)
-            if not await redis.exists(rebuilt_marker(key)):
-                await ensure_built(redis, points, period, start)
-            members = [me, *(str(f) for f in friends)]
-            scores = await redis.zmscore(key, members)
-            # The order Redis keeps: score, then member (the user id, time-ordered).
-            ranked = sorted((s, m) for m, s in zip(members, scores, strict=True) if s is not None)
-            rows = [(m, s) for s, m in ranked]
-            top = rows[:first]
-            my_rank = next((k for k, (m, _) in enumerate(rows) if m == me), None)
-            participants = len(rows)
-            around: list[Any] = []
-            if my_rank is not None:
-                around = rows[max(0, my_rank - NEIGHBOURS) : my_rank + NEIGHBOURS + 1]
-        else:
+        if scope is LeaderboardScope.GLOBAL:
             top, my_rank, participants, around = await _global(
                 redis, points, period, start, key, me, first
+            )
+        else:
+            if scope is LeaderboardScope.FRIENDS:
+                friends = await FriendshipRepository(session).friend_ids(signed_in.user_id)
+                members = [signed_in.user_id, *friends]
+            else:
+                assert scope_id is not None
+                members = await GroupMemberRepository(session).member_ids(scope_id)
+                if signed_in.user_id not in members:
+                    raise not_found("StudyGroup", "scopeId")
+            if not await redis.exists(rebuilt_marker(key)):
+                await ensure_built(redis, points, period, start)
+            top, my_rank, participants, around = await _among(
+                redis, key, [str(m) for m in members], me, first
             )
         ids = {uuid.UUID(member) for member, _ in (*top, *around)}
         names = await points.display_names(sorted(ids))
@@ -231,6 +234,21 @@ async def leaderboard(
     around_me = standings(around, max(0, my_rank - NEIGHBOURS) + 1) if my_rank is not None else []
     mine = next((s for s in around_me if s.user_id == signed_in.user_id), None)
     return Board(period, scope, start, int(participants), entries, mine, around_me)
+
+
+async def _among(
+    redis: aioredis.Redis, key: str, members: list[str], me: str, first: int
+) -> tuple[list[Any], int | None, int, list[Any]]:
+    """The members' places among themselves on the board `key`, in one ZMSCORE."""
+    scores = await redis.zmscore(key, members)
+    # The order Redis keeps: score, then member (the user id, time-ordered).
+    ranked = sorted((s, m) for m, s in zip(members, scores, strict=True) if s is not None)
+    rows = [(m, s) for s, m in ranked]
+    my_rank = next((k for k, (m, _) in enumerate(rows) if m == me), None)
+    around: list[Any] = []
+    if my_rank is not None:
+        around = rows[max(0, my_rank - NEIGHBOURS) : my_rank + NEIGHBOURS + 1]
+    return rows[:first], my_rank, len(rows), around
 
 
 async def _global(

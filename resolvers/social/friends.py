@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.errors import UserInputError
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
-from db.models.social import FriendRequest, FriendRequestStatus
+from db.models.friends import FriendRequest, FriendRequestStatus
 from db.models.users import User
 from db.repositories.base import Page
-from db.repositories.social import (
+from db.repositories.friends import (
     FriendRepository,
     FriendRequestRepository,
     FriendshipRepository,

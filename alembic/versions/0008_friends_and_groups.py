@@ -1,4 +1,4 @@
-"""friends
+"""friends and study groups
 
 Revision ID: 0008
 Revises: 0007
@@ -81,9 +81,71 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "friend_id", name=op.f("pk_friendships")),
     )
     op.create_index(op.f("ix_friendships_friend_id"), "friendships", ["friend_id"], unique=False)
+    op.create_table(
+        "study_groups",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("name_key", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column(
+            "visibility",
+            sa.Enum("PUBLIC", "PRIVATE", name="group_visibility", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("member_limit", sa.Integer(), nullable=False),
+        sa.Column("invite_code", sa.String(length=22), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_study_groups_created_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_study_groups")),
+        sa.UniqueConstraint("invite_code", name=op.f("uq_study_groups_invite_code")),
+    )
+    op.create_index(
+        "ix_study_groups_visibility_name",
+        "study_groups",
+        ["visibility", "name_key"],
+        unique=False,
+    )
+    op.create_table(
+        "group_members",
+        sa.Column("group_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "ADMIN", "MODERATOR", "MEMBER", name="group_role", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["study_groups.id"],
+            name=op.f("fk_group_members_group_id_study_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_group_members_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("group_id", "user_id", name=op.f("pk_group_members")),
+    )
+    op.create_index(op.f("ix_group_members_user_id"), "group_members", ["user_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_group_members_user_id"), table_name="group_members")
+    op.drop_table("group_members")
+    op.drop_index("ix_study_groups_visibility_name", table_name="study_groups")
+    op.drop_table("study_groups")
     op.drop_index(op.f("ix_friendships_friend_id"), table_name="friendships")
     op.drop_table("friendships")
     op.drop_index("ix_friend_requests_sender_status", table_name="friend_requests")

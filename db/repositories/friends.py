@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ids import new_id
 from db.base import utcnow
-from db.models.social import FriendRequest, FriendRequestStatus, Friendship, pair_key
+from db.models.friends import FriendRequest, FriendRequestStatus, Friendship, pair_key
 from db.models.users import User
 from db.repositories.base import Page, Repository
 from db.repositories.dialect import insert_or_ignore, insert_or_lock
