@@ -29,7 +29,7 @@ from graph.live import LiveConnections, follow_revocations
 from graph.middleware import RequestIdMiddleware
 from graph.schema import build_schema
 from graph.websocket import GraphQLWebSocket, bearer_token
-from resolvers import gamification, schedules
+from resolvers import gamification, schedules, social
 from resolvers.access import Viewer
 from resolvers.auth import AuthService
 from resolvers.system import database_ready
@@ -105,6 +105,7 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
                     running(bus_for(redis, embedded=settings.redis_url is None))
                 )
                 stack.enter_context(gamification.installed(redis))
+                stack.enter_context(social.installed())
                 stack.enter_context(schedules.installed(settings.replan_debounce_ms))
                 for companion in companions:
                     await stack.enter_async_context(companion(settings))

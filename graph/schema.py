@@ -39,6 +39,7 @@ from graph.schedules.mutations import ScheduleMutation
 from graph.schedules.queries import ScheduleQuery
 from graph.schedules.subscriptions import ScheduleSubscription
 from graph.shared_results import SharedEventExecutor
+from graph.social.challenge_fields import ChallengeMutation, ChallengeQuery
 from graph.social.group_mutations import GroupMutation
 from graph.social.group_queries import GroupQuery
 from graph.social.mutations import SocialMutation
@@ -58,6 +59,7 @@ QUERY_PARTS: tuple[type, ...] = (
     ScheduleQuery,
     SocialQuery,
     GroupQuery,
+    ChallengeQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     UserMutation,
@@ -68,6 +70,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     ScheduleMutation,
     SocialMutation,
     GroupMutation,
+    ChallengeMutation,
 )
 
 SUBSCRIPTION_PARTS: tuple[type, ...] = (

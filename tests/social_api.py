@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from db.base import utcnow
 from tests.accounts import Account, gql, register
 from tests.study_api import mutate
 
@@ -83,3 +85,28 @@ async def a_private_group(client: httpx.AsyncClient, owner: Account) -> dict[str
 
 async def a_public_group(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
     return await _group(client, owner, "PUBLIC")
+
+
+CREATE_CHALLENGE = """mutation ($input: CreateChallengeInput!) { createChallenge(input: $input) {
+    challenge { id } errors { code } } }"""
+
+
+async def a_group_challenge(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
+    """A challenge inside a private group of `owner`: only its members see it."""
+    group = await a_private_group(client, owner)
+    now = utcnow()
+    made = await mutate(
+        client,
+        owner,
+        CREATE_CHALLENGE,
+        input={
+            "title": "Race",
+            "metric": "TASKS_COMPLETED",
+            "target": 3,
+            "startsAt": now.isoformat(),
+            "endsAt": (now + timedelta(days=7)).isoformat(),
+            "groupId": group["groupId"],
+        },
+    )
+    assert made["errors"] == [], made
+    return {"challengeId": made["challenge"]["id"]} | group

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.base import utcnow
 from db.models.users import Role
 from tests.accounts import Account, gql, login, register, register_with_role
 from tests.graphql import post
 from tests.schedule_api import RESCHEDULE, UNLOCK, at, set_windows, tomorrow
-from tests.social_api import a_friend, a_private_group, a_public_group, a_request_to
+from tests.social_api import (
+    a_friend,
+    a_group_challenge,
+    a_private_group,
+    a_public_group,
+    a_request_to,
+)
 from tests.study_api import (
     add_blocked_site,
     add_milestone,
@@ -994,6 +1002,65 @@ GROUP_ROWS = [
     ),
 ]
 
+
+def a_week_long_challenge(_: Account) -> dict[str, Any]:
+    now = utcnow()
+    fields = {"title": "Mine", "metric": "TASKS_COMPLETED", "target": 3}
+    period = {"startsAt": now.isoformat(), "endsAt": (now + timedelta(days=7)).isoformat()}
+    return {"input": fields | period}
+
+
+CHALLENGE_STATE = "query ($challengeId: ID!) { challenge(id: $challengeId) { participantCount } }"
+
+CHALLENGE_ROWS = [
+    # A group's challenge must not show up for anyone outside the group.
+    Row(
+        "challenges",
+        "{ challenges(first: 5) { edges { node { id } } } }",
+        no_variables,
+        MY_LIST,
+        a_group_challenge,
+    ),
+    Row(
+        "challenge",
+        """query ($challengeId: ID!) { challenge(id: $challengeId) { id
+            standings { userId } } }""",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | every_role("other", NULL),
+        a_group_challenge,
+    ),
+    Row(
+        "createChallenge",
+        """mutation ($input: CreateChallengeInput!) { createChallenge(input: $input) {
+            challenge { id } errors { code } } }""",
+        a_week_long_challenge,
+        MY_NEW,
+    ),
+    Row(
+        "joinChallenge",
+        """mutation ($challengeId: ID!) { joinChallenge(challengeId: $challengeId) {
+            challenge { id } errors { code } } }""",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", "ALREADY_JOINED")
+        | every_role("other", "NOT_FOUND"),
+        a_group_challenge,
+        CHALLENGE_STATE,
+    ),
+    Row(
+        "leaderboard(CHALLENGE)",
+        """query ($challengeId: ID!) { leaderboard(period: ALL_TIME, scope: CHALLENGE,
+            scopeId: $challengeId) { participants } }""",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | every_role("other", "NOT_FOUND"),
+        a_group_challenge,
+    ),
+]
+
 MATRIX = (
     USER_ROWS
     + GOAL_ROWS
@@ -1003,6 +1070,7 @@ MATRIX = (
     + SCHEDULE_ROWS
     + SOCIAL_ROWS
     + GROUP_ROWS
+    + CHALLENGE_ROWS
 )
 
 CASES = [

@@ -261,4 +261,4 @@ async def test_the_friends_board_through_the_api(client: httpx.AsyncClient) -> N
     group = await gql(
         client, "{ leaderboard(period: WEEKLY, scope: GROUP) { participants } }", account=me
     )
-    assert group["errors"][0]["extensions"]["code"] == "SCOPE_UNAVAILABLE"
+    assert group["errors"][0]["extensions"]["code"] == "SCOPE_ID_REQUIRED"

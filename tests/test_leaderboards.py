@@ -145,7 +145,7 @@ async def test_a_late_or_repeated_update_never_lowers_a_score(
     assert await redis.zscore(key, str(user_id)) == -30
 
 
-async def test_group_and_challenge_scopes_are_refused_until_they_exist(
+async def test_group_and_challenge_boards_need_their_id(
     session_factory: Factory, redis: aioredis.Redis
 ) -> None:
     (user_id,) = await new_users(session_factory, 1)
@@ -159,7 +159,7 @@ async def test_group_and_challenge_scopes_are_refused_until_they_exist(
                 scope,
                 10,
             )
-        assert refused.value.code == "SCOPE_UNAVAILABLE"
+        assert (refused.value.code, refused.value.field) == ("SCOPE_ID_REQUIRED", "scopeId")
 
 
 def _start(period: LeaderboardPeriod) -> date:

@@ -11,12 +11,12 @@ from dramatiq.middleware import AsyncIO
 
 from core.settings import Settings
 from core.unit_of_work import set_job_sender
-from workers import gamification, jobs, live, schedules, users
+from workers import gamification, jobs, live, schedules, social, users
 from workers.runtime import DatabaseMiddleware, EventBusMiddleware
 
 QUEUES = ("default", "ml", "notifications")
 # Each actor module declares its actors on the broker it is given.
-ACTOR_MODULES = (jobs, users, gamification, live, schedules)
+ACTOR_MODULES = (jobs, users, gamification, live, schedules, social)
 
 
 def create_broker(settings: Settings) -> dramatiq.Broker:

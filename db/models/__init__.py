@@ -1,6 +1,7 @@
 """Every model, imported so `Base.metadata` is complete for Alembic and the tests."""
 
 from db.models.badges import Badge, EarnedBadge
+from db.models.challenges import Challenge, ChallengeParticipant
 from db.models.events import ChannelEvent, ChannelSequence
 from db.models.focus import BlockedSite, Distraction, FocusSession
 from db.models.friends import FriendRequest, Friendship
@@ -16,6 +17,8 @@ from db.models.users import Preferences, RefreshToken, Role, User
 __all__ = [
     "Badge",
     "BlockedSite",
+    "Challenge",
+    "ChallengeParticipant",
     "ChannelEvent",
     "ChannelSequence",
     "DataExport",

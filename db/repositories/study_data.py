@@ -1,4 +1,4 @@
-"""A user's study data, plan, friends and groups, as plain data for their export."""
+"""A user's study data, plan and social life, as plain data for their export."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
+from db.models.challenges import ChallengeParticipant
 from db.models.focus import BlockedSite, Distraction, FocusSession
 from db.models.friends import FriendRequest, Friendship
 from db.models.goals import Goal, Milestone, Task, TaskDependency
@@ -32,6 +33,7 @@ SECTIONS: dict[str, Any] = {
     "friendRequestsSent": FriendRequest.sender_id,
     "friendRequestsReceived": FriendRequest.recipient_id,
     "groupMemberships": GroupMember.user_id,
+    "challengeParticipations": ChallengeParticipant.user_id,
 }
 
 

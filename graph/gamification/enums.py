@@ -19,8 +19,7 @@ strawberry.enum(
     badges.BadgeCriterion,
     name="BadgeCriterion",
     description="What a badge measures; it is earned when the measure reaches its threshold. "
-    "CHALLENGES_WON and PERFECT_ASSESSMENTS are refused (UNSUPPORTED_CRITERION) until "
-    "challenges and assessments exist.",
+    "PERFECT_ASSESSMENTS is refused (UNSUPPORTED_CRITERION) until assessments exist.",
 )
 strawberry.enum(rewards.RewardTier, name="RewardTier", description="The catalog tier of a reward.")
 strawberry.enum(
@@ -42,10 +41,9 @@ strawberry.enum(
 strawberry.enum(
     leaderboards.LeaderboardScope,
     name="LeaderboardScope",
-    description="Who is ranked. GLOBAL ranks everyone; FRIENDS ranks me and my friends; GROUP "
-    "the members of a study group I am in (live updates are offered for GLOBAL only: read "
-    "the others again); CHALLENGE answers SCOPE_UNAVAILABLE until this server offers "
-    "challenges.",
+    description="Who is ranked by points. GLOBAL ranks everyone; FRIENDS ranks me and my "
+    "friends; GROUP the members of a study group I am in; CHALLENGE the participants of a "
+    "challenge I can see. Live updates are offered for GLOBAL only: read the others again.",
 )
 
 EntryKind = points.EntryKind
@@ -63,7 +61,7 @@ ScopeId = Annotated[
     strawberry.ID | None,
     strawberry.argument(
         description="The board of a non-GLOBAL scope: for FRIENDS, my own user id (or none; "
-        "another user's friend list is NOT_FOUND); for GROUP, the id of a study group I am in "
-        "(required; any other group is NOT_FOUND)."
+        "another user's friend list is NOT_FOUND); for GROUP, a study group I am in; for "
+        "CHALLENGE, a challenge I can see (both required; any other is NOT_FOUND)."
     ),
 ]

@@ -31,11 +31,15 @@ MAX_RESULTS = 52
 
 
 def _scope_id(scope: LeaderboardScope, scope_id: strawberry.ID | None) -> uuid.UUID | None:
-    """The board's owner: a user for FRIENDS, a study group for GROUP."""
-    if scope_id is None or scope in (LeaderboardScope.GLOBAL, LeaderboardScope.CHALLENGE):
+    """The board's owner: a user for FRIENDS, a study group for GROUP, a challenge."""
+    if scope_id is None or scope is LeaderboardScope.GLOBAL:
         return None
-    kind = "User" if scope is LeaderboardScope.FRIENDS else "StudyGroup"
-    return local_id(scope_id, kind, "scopeId")
+    kinds = {
+        LeaderboardScope.FRIENDS: "User",
+        LeaderboardScope.GROUP: "StudyGroup",
+        LeaderboardScope.CHALLENGE: "Challenge",
+    }
+    return local_id(scope_id, kinds[scope], "scopeId")
 
 
 @strawberry.type

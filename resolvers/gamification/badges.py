@@ -22,9 +22,9 @@ from resolvers.live import tell, user_channel
 
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 MAX_THRESHOLD = 1_000_000
-# Criteria no event of this server moves yet (challenges and assessments come later): a
-# badge on them could never be earned.
-UNSUPPORTED = {BadgeCriterion.CHALLENGES_WON, BadgeCriterion.PERFECT_ASSESSMENTS}
+# Criteria no event of this server moves yet (assessments come later): a badge on them
+# could never be earned.
+UNSUPPORTED = {BadgeCriterion.PERFECT_ASSESSMENTS}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.errors import UserInputError
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
+from db.repositories.challenges import ChallengeRepository, ParticipantRepository
 from db.repositories.friends import FriendshipRepository
 from db.repositories.groups import GroupMemberRepository
 from db.repositories.points import Balance, PointRepository
@@ -168,18 +169,12 @@ def require_global(scope: LeaderboardScope) -> None:
 
 
 def check_scope(scope: LeaderboardScope, scope_id: uuid.UUID | None, me: uuid.UUID) -> None:
-    if scope is LeaderboardScope.CHALLENGE:
-        raise UserInputError(
-            "The CHALLENGE scope needs challenges, which this server does not offer yet",
-            code="SCOPE_UNAVAILABLE",
-            field="scope",
-        )
     if scope is LeaderboardScope.FRIENDS and scope_id not in (None, me):
         # One answer for someone else's friend list and a list that does not exist.
         raise not_found("friend list", "scopeId")
-    if scope is LeaderboardScope.GROUP and scope_id is None:
+    if scope in (LeaderboardScope.GROUP, LeaderboardScope.CHALLENGE) and scope_id is None:
         raise UserInputError(
-            "Name the group in `scopeId`", code="SCOPE_ID_REQUIRED", field="scopeId"
+            f"Name the {scope.lower()} in `scopeId`", code="SCOPE_ID_REQUIRED", field="scopeId"
         )
 
 
@@ -195,7 +190,8 @@ async def leaderboard(
 ) -> Board:
     """The first `first` places, and the caller's own place with their neighbours even when
     it is far below the page. FRIENDS ranks the caller and their friends, GROUP the members
-    of a group the caller is in, each read from the same board in one round trip."""
+    of a group the caller is in, CHALLENGE a challenge's participants, each read from the
+    same board in one round trip."""
     signed_in = require_viewer(viewer)
     check_scope(scope, scope_id, signed_in.user_id)
     start = period_start(period, (now or utcnow()).date())
@@ -213,9 +209,7 @@ async def leaderboard(
                 members = [signed_in.user_id, *friends]
             else:
                 assert scope_id is not None
-                members = await GroupMemberRepository(session).member_ids(scope_id)
-                if signed_in.user_id not in members:
-                    raise not_found("StudyGroup", "scopeId")
+                members = await _scope_members(session, scope, scope_id, signed_in.user_id)
             if not await redis.exists(rebuilt_marker(key)):
                 await ensure_built(redis, points, period, start)
             top, my_rank, participants, around = await _among(
@@ -234,6 +228,25 @@ async def leaderboard(
     around_me = standings(around, max(0, my_rank - NEIGHBOURS) + 1) if my_rank is not None else []
     mine = next((s for s in around_me if s.user_id == signed_in.user_id), None)
     return Board(period, scope, start, int(participants), entries, mine, around_me)
+
+
+async def _scope_members(
+    session: AsyncSession, scope: LeaderboardScope, scope_id: uuid.UUID, me: uuid.UUID
+) -> list[uuid.UUID]:
+    """A group's members, for a member; a challenge's participants, for anyone who may see
+    it (public, or of a group they are in). Anything else is NOT_FOUND."""
+    groups = GroupMemberRepository(session)
+    if scope is LeaderboardScope.GROUP:
+        members = await groups.member_ids(scope_id)
+        if me not in members:
+            raise not_found("StudyGroup", "scopeId")
+        return members
+    challenge = await ChallengeRepository(session).get(scope_id)
+    if challenge is None or (
+        challenge.group_id is not None and await groups.get(challenge.group_id, me) is None
+    ):
+        raise not_found("Challenge", "scopeId")
+    return await ParticipantRepository(session).member_ids(scope_id)
 
 
 async def _among(

@@ -1,4 +1,4 @@
-"""friends and study groups
+"""friends, study groups and challenges
 
 Revision ID: 0008
 Revises: 0007
@@ -140,8 +140,85 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_group_members_user_id"), "group_members", ["user_id"], unique=False)
 
+    op.create_table(
+        "challenges",
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column(
+            "metric",
+            sa.Enum(
+                "FOCUS_MINUTES",
+                "TASKS_COMPLETED",
+                "STREAK_DAYS",
+                name="challenge_metric",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("target", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("group_id", sa.Uuid(), nullable=True),
+        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_challenges_created_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["study_groups.id"],
+            name=op.f("fk_challenges_group_id_study_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_challenges")),
+    )
+    op.create_index(op.f("ix_challenges_group_id"), "challenges", ["group_id"], unique=False)
+    op.create_index(
+        "ix_challenges_settled_at_ends_at", "challenges", ["settled_at", "ends_at"], unique=False
+    )
+    op.create_table(
+        "challenge_participants",
+        sa.Column("challenge_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("progress", sa.Integer(), nullable=False),
+        sa.Column("reached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("won", sa.Boolean(), nullable=False),
+        sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["challenge_id"],
+            ["challenges.id"],
+            name=op.f("fk_challenge_participants_challenge_id_challenges"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_challenge_participants_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("challenge_id", "user_id", name=op.f("pk_challenge_participants")),
+    )
+    op.create_index(
+        op.f("ix_challenge_participants_user_id"),
+        "challenge_participants",
+        ["user_id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_challenge_participants_user_id"), table_name="challenge_participants")
+    op.drop_table("challenge_participants")
+    op.drop_index("ix_challenges_settled_at_ends_at", table_name="challenges")
+    op.drop_index(op.f("ix_challenges_group_id"), table_name="challenges")
+    op.drop_table("challenges")
     op.drop_index(op.f("ix_group_members_user_id"), table_name="group_members")
     op.drop_table("group_members")
     op.drop_index("ix_study_groups_visibility_name", table_name="study_groups")
