@@ -70,15 +70,15 @@ class ParticipantRepository:
         return found.first() is not None
 
     async def active(
-        self, user_id: uuid.UUID, metric: ChallengeMetric, at: datetime
+        self, user_id: uuid.UUID, metrics: Sequence[ChallengeMetric], at: datetime
     ) -> list[tuple[ChallengeParticipant, Challenge]]:
-        """The user's places in challenges on `metric` running at `at`, locked until commit."""
+        """The user's places in challenges on `metrics` running at `at`, locked until commit."""
         rows = await self.session.execute(
             select(ChallengeParticipant, Challenge)
             .join(Challenge, Challenge.id == ChallengeParticipant.challenge_id)
             .where(
                 ChallengeParticipant.user_id == user_id,
-                Challenge.metric == metric,
+                Challenge.metric.in_(metrics),
                 Challenge.starts_at <= at,
                 Challenge.ends_at > at,
                 Challenge.settled_at.is_(None),

@@ -219,34 +219,31 @@ async def visible_participants(
 
 async def on_task_completed(uow: UnitOfWork, event: TaskCompleted) -> None:
     await _advance(uow, event.user_id, ChallengeMetric.TASKS_COMPLETED, 1, event.completed_at)
-    await _streak(uow, event.user_id, event.completed_at)
 
 
 async def on_focus_session_completed(uow: UnitOfWork, event: FocusSessionCompleted) -> None:
     done = minutes(event.focused_seconds)
     await _advance(uow, event.user_id, ChallengeMetric.FOCUS_MINUTES, done, event.completed_at)
-    await _streak(uow, event.user_id, event.completed_at)
 
 
 async def _advance(
     uow: UnitOfWork, user_id: uuid.UUID, metric: ChallengeMetric, by: int, at: datetime
 ) -> None:
-    if by <= 0:
-        return
-    for place, running in await ParticipantRepository(uow.session).active(user_id, metric, at):
-        _set_progress(place, running, place.progress + by, at)
-
-
-async def _streak(uow: UnitOfWork, user_id: uuid.UUID, at: datetime) -> None:
-    places = await ParticipantRepository(uow.session).active(
-        user_id, ChallengeMetric.STREAK_DAYS, at
-    )
+    """Adds `by` to the user's running challenges on `metric`, and brings those on
+    STREAK_DAYS up to the streak (any completion can lengthen it): one read of their places."""
+    wanted = (metric, ChallengeMetric.STREAK_DAYS)
+    places = await ParticipantRepository(uow.session).active(user_id, wanted, at)
     if not places:
         return
-    streak = await StreakRepository(uow.session).get(user_id)
-    current = 0 if streak is None else streak.current
+    current = None
     for place, running in places:
-        _set_progress(place, running, max(place.progress, current), at)
+        if running.metric is ChallengeMetric.STREAK_DAYS:
+            if current is None:
+                streak = await StreakRepository(uow.session).get(user_id)
+                current = 0 if streak is None else streak.current
+            _set_progress(place, running, max(place.progress, current), at)
+        elif by > 0:
+            _set_progress(place, running, place.progress + by, at)
 
 
 def _set_progress(
