@@ -40,6 +40,7 @@ from graph.schedules.queries import ScheduleQuery
 from graph.schedules.subscriptions import ScheduleSubscription
 from graph.shared_results import SharedEventExecutor
 from graph.social.challenge_fields import ChallengeMutation, ChallengeQuery
+from graph.social.challenge_subscriptions import ChallengeSubscription
 from graph.social.group_mutations import GroupMutation
 from graph.social.group_queries import GroupQuery
 from graph.social.mutations import SocialMutation
@@ -77,6 +78,7 @@ SUBSCRIPTION_PARTS: tuple[type, ...] = (
     JobSubscription,
     GamificationSubscription,
     ScheduleSubscription,
+    ChallengeSubscription,
 )
 
 Query = merge_types("Query", QUERY_PARTS)

@@ -94,6 +94,12 @@ CREATE_CHALLENGE = """mutation ($input: CreateChallengeInput!) { createChallenge
 async def a_group_challenge(client: httpx.AsyncClient, owner: Account) -> dict[str, Any]:
     """A challenge inside a private group of `owner`: only its members see it."""
     group = await a_private_group(client, owner)
+    challenge = await a_group_challenge_of(client, owner, group["groupId"])
+    return {"challengeId": challenge} | group
+
+
+async def a_group_challenge_of(client: httpx.AsyncClient, owner: Account, group_id: str) -> str:
+    """A week-long challenge of three completed tasks in the group; its id."""
     now = utcnow()
     made = await mutate(
         client,
@@ -105,8 +111,8 @@ async def a_group_challenge(client: httpx.AsyncClient, owner: Account) -> dict[s
             "target": 3,
             "startsAt": now.isoformat(),
             "endsAt": (now + timedelta(days=7)).isoformat(),
-            "groupId": group["groupId"],
+            "groupId": group_id,
         },
     )
     assert made["errors"] == [], made
-    return {"challengeId": made["challenge"]["id"]} | group
+    return str(made["challenge"]["id"])

@@ -4,11 +4,13 @@ end with their CHALLENGES_WON badge, and the CHALLENGE leaderboard. Both databas
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,7 +18,7 @@ from core.ids import from_global_id
 from db.base import utcnow
 from db.models.users import Role
 from resolvers.gamification.leaderboards import LeaderboardPeriod, LeaderboardScope, leaderboard
-from resolvers.social.challenges import settle_challenges
+from resolvers.social.challenges import follow_challenge, settle_challenges
 from tests.accounts import Account, gql, login, register, register_with_role, viewer_of
 from tests.focus_helpers import run_session
 from tests.gamification_helpers import Factory, complete
@@ -206,3 +208,21 @@ async def test_the_challenge_board_ranks_its_participants_by_points(
     # 10 + 5 x 2 = 20 and 10 points, x 1.01 rounded: 20 and 10
     assert [(s.user_id, s.points) for s in board.entries] == [(local(ben), 20), (local(ana), 10)]
     assert board.me is None
+
+
+async def test_following_a_challenge_ends_once_it_is_settled(
+    client: httpx.AsyncClient, session_factory: Factory
+) -> None:
+    ana = await register(client)
+    challenge = (await create(client, ana, "Followed", "TASKS_COMPLETED", 1))["challenge"]
+    feed = follow_challenge(session_factory, viewer_of(ana), from_global_id(challenge["id"])[1])
+    first = await anext(feed)
+    assert (first.participants, first.challenge.settled_at) == (1, None)
+    pending = asyncio.ensure_future(anext(feed))
+    await asyncio.sleep(0.2)  # the feed waits for a change
+    assert not pending.done()
+    assert await settle_challenges(session_factory, utcnow() + timedelta(days=8)) == 1
+    last = await asyncio.wait_for(pending, 5)
+    assert last.challenge.settled_at is not None
+    with pytest.raises(StopAsyncIteration):
+        await anext(feed)

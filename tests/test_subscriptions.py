@@ -14,6 +14,7 @@ import pytest
 from tests.accounts import Account, gql, register
 from tests.process import studygraph_server
 from tests.schedule_api import at, generate, set_windows, tomorrow
+from tests.social_api import a_group_challenge_of, a_private_group
 from tests.study_api import create_goal, create_task, mutate
 from tests.ws_client import Subscriber
 
@@ -22,6 +23,10 @@ mutation ($id: ID!, $minutes: Int) {
   completeTask(id: $id, actualMinutes: $minutes) { errors { code } }
 }
 """
+INVITE_CODE = "query ($groupId: ID!) { studyGroup(id: $groupId) { inviteCode } }"
+JOIN_GROUP = """mutation ($groupId: ID!, $code: String) {
+  joinStudyGroup(groupId: $groupId, inviteCode: $code) { errors { code } } }"""
+JOIN_CHALLENGE = "mutation ($id: ID!) { joinChallenge(challengeId: $id) { errors { code } } }"
 POINTS = """
 subscription ($after: String) {
   pointsAwarded(after: $after) { cursor sequence amount reason balance total points { total } }
@@ -230,3 +235,34 @@ async def test_a_generated_plan_reaches_its_owner_on_schedule_updated(
         ]
         assert await theirs.nothing_within(0.5)
         assert their_op
+
+
+async def test_challenge_updated_follows_a_group_challenge(
+    server: str, http: httpx.AsyncClient
+) -> None:
+    me, rival, outsider = await register(http), await register(http), await register(http)
+    group = await a_private_group(http, me)
+    code = (await gql(http, INVITE_CODE, group, account=me))["data"]["studyGroup"]["inviteCode"]
+    joined = await mutate(http, rival, JOIN_GROUP, groupId=group["groupId"], code=code)
+    assert joined["errors"] == []
+    challenge = await a_group_challenge_of(http, me, group["groupId"])
+    query = """subscription ($id: ID!) { challengeUpdated(id: $id) { participantCount
+        standings { userId progress } } }"""
+
+    async with Subscriber(server, me.access_token) as client:
+        op = await client.subscribe(query, {"id": challenge})
+        assert (await client.next_data(op))["challengeUpdated"]["participantCount"] == 1
+        await mutate(http, rival, JOIN_CHALLENGE, id=challenge)
+        assert (await client.next_data(op))["challengeUpdated"]["participantCount"] == 2
+        await finish_task(http, rival)
+        moved = await client.next_data(op)
+        assert moved["challengeUpdated"]["standings"] == [
+            {"userId": rival.id, "progress": 1},
+            {"userId": me.id, "progress": 0},
+        ]
+
+    async with Subscriber(server, outsider.access_token) as client:
+        await client.subscribe(query, {"id": challenge})
+        message = await client.receive()
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["NOT_FOUND"]  # as `challenge(id)`

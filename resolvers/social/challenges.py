@@ -10,12 +10,14 @@ Once a challenge has ended, the hourly `social.settle_challenges` job names its 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import UserInputError
+from core.event_bus import current_bus
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.models.badges import BadgeCriterion
@@ -35,9 +37,11 @@ from resolvers.access import Viewer, require_viewer
 from resolvers.focus import minutes
 from resolvers.gamification.badges import earn_badges
 from resolvers.input_rules import clean_text, clean_title, not_found
+from resolvers.live import tell
 from resolvers.study_events import FocusSessionCompleted, TaskCompleted
 
 MAX_TARGET = 1_000_000
+EVENT = "challengeUpdated"
 LONGEST = timedelta(days=90)
 SETTLE_BATCH = 100
 
@@ -65,6 +69,16 @@ class Place:
     rank: int
     participant: ChallengeParticipant
     display_name: str
+
+
+def challenge_channel(challenge_id: uuid.UUID) -> str:
+    return f"challenge:{challenge_id}"
+
+
+def _announce(uow: UnitOfWork, challenge_id: uuid.UUID) -> None:
+    """Tells `challengeUpdated` subscribers the challenge changed; they read it afresh, so
+    the event is only a wake-up call and is not logged."""
+    tell(uow, challenge_channel(challenge_id), EVENT, {}, logged=False)
 
 
 def _checked(draft: ChallengeDraft, now: datetime) -> ChallengeDraft:
@@ -150,6 +164,7 @@ async def join_challenge(
         participants = ParticipantRepository(uow.session)
         if not await participants.join(challenge.id, me, now):
             raise UserInputError("You joined this challenge already", code="ALREADY_JOINED")
+        _announce(uow, challenge.id)
         count = (await participants.counts([challenge.id]))[challenge.id]
         mine = (await participants.mine(me, [challenge.id]))[challenge.id]
         await uow.commit()
@@ -241,17 +256,23 @@ async def _advance(
             if current is None:
                 streak = await StreakRepository(uow.session).get(user_id)
                 current = 0 if streak is None else streak.current
-            _set_progress(place, running, max(place.progress, current), at)
-        elif by > 0:
-            _set_progress(place, running, place.progress + by, at)
+            moved = _set_progress(place, running, max(place.progress, current), at)
+        else:
+            moved = _set_progress(place, running, place.progress + by, at)
+        if moved:
+            _announce(uow, running.id)
 
 
 def _set_progress(
     place: ChallengeParticipant, running: Challenge, value: int, at: datetime
-) -> None:
+) -> bool:
+    """Whether the place changed."""
+    if value == place.progress:
+        return False
     place.progress = value
     if place.reached_at is None and value >= running.target:
         place.reached_at = at
+    return True
 
 
 # --- settlement -------------------------------------------------------------------------
@@ -280,9 +301,30 @@ async def _settle(
         if found is None or found.settled_at is not None:
             return 0  # another run settled it meanwhile
         found.settled_at = now
+        _announce(uow, found.id)
         participants = ParticipantRepository(uow.session)
         for winner in await participants.crown(found.id):
             wins = await participants.wins(winner)
             await earn_badges(uow, winner, {BadgeCriterion.CHALLENGES_WON: wins})
         await uow.commit()
     return 1
+
+
+async def follow_challenge(
+    session_factory: async_sessionmaker[AsyncSession],
+    viewer: Viewer | None,
+    challenge_id: uuid.UUID,
+    on_drop: Callable[[], None] | None = None,
+) -> AsyncIterator[ChallengeView]:
+    """The challenge as it is now, then each time someone joins or moves, until it is
+    settled. One the viewer may not see is NOT_FOUND."""
+    async with current_bus().subscribe(challenge_channel(challenge_id), on_drop) as feed:
+        while True:
+            # Read after subscribing: a change committed in between is seen either way.
+            view = await challenge(session_factory, viewer, challenge_id)
+            if view is None:
+                raise not_found("Challenge", "id")
+            yield view
+            if view.challenge.settled_at is not None:
+                return
+            await feed.get()  # a change, or a reconnection after which we read afresh
