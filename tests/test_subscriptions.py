@@ -14,7 +14,7 @@ import pytest
 from tests.accounts import Account, gql, register
 from tests.process import studygraph_server
 from tests.schedule_api import at, generate, set_windows, tomorrow
-from tests.social_api import a_group_challenge_of, a_private_group
+from tests.social_api import a_group_challenge_of, a_private_group, befriend
 from tests.study_api import create_goal, create_task, mutate
 from tests.ws_client import Subscriber
 
@@ -266,3 +266,34 @@ async def test_challenge_updated_follows_a_group_challenge(
         message = await client.receive()
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert [e["extensions"]["code"] for e in errors] == ["NOT_FOUND"]  # as `challenge(id)`
+
+
+async def test_a_friends_board_updates_only_for_friends(
+    server: str, http: httpx.AsyncClient
+) -> None:
+    me, friend, stranger = await register(http), await register(http), await register(http)
+    await befriend(http, me, friend)
+    goals = {a.id: await create_goal(http, a) for a in (me, friend, stranger)}
+    tasks = {a.id: await create_task(http, a, goalId=goals[a.id]) for a in (me, friend, stranger)}
+    query = """subscription { leaderboardUpdated(period: ALL_TIME, scope: FRIENDS) {
+        scope sequence changes { rank userId points } } }"""
+
+    async with Subscriber(server, me.access_token) as client:
+        op = await client.subscribe(query)
+        await asyncio.sleep(0.2)
+        await mutate(http, stranger, COMPLETE, id=tasks[stranger.id], minutes=90)
+        assert await client.nothing_within(1.0)
+        # MEDIUM tasks: (10 + 5 per 30 min) x 1.5 x 1.01 (a one-day streak), rounded
+        await mutate(http, friend, COMPLETE, id=tasks[friend.id], minutes=60)
+        update = (await client.next_data(op))["leaderboardUpdated"]
+        assert update == {
+            "scope": "FRIENDS",
+            "sequence": 1,
+            "changes": [{"rank": 1, "userId": friend.id, "points": 30}],
+        }
+        await mutate(http, me, COMPLETE, id=tasks[me.id], minutes=120)
+        update = (await client.next_data(op))["leaderboardUpdated"]
+        assert (update["sequence"], update["changes"]) == (
+            2,
+            [{"rank": 1, "userId": me.id, "points": 45}],
+        )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 import strawberry
 
 from db.models import badges, leagues, points, rewards
 from resolvers.gamification import leaderboards
+from resolvers.input_rules import local_id
 
 strawberry.enum(points.EntryKind, name="PointEntryKind", description="What changed the points.")
 strawberry.enum(
@@ -43,7 +45,7 @@ strawberry.enum(
     name="LeaderboardScope",
     description="Who is ranked by points. GLOBAL ranks everyone; FRIENDS ranks me and my "
     "friends; GROUP the members of a study group I am in; CHALLENGE the participants of a "
-    "challenge I can see. Live updates are offered for GLOBAL only: read the others again.",
+    "challenge I can see.",
 )
 
 EntryKind = points.EntryKind
@@ -65,3 +67,15 @@ ScopeId = Annotated[
         "CHALLENGE, a challenge I can see (both required; any other is NOT_FOUND)."
     ),
 ]
+
+
+def scope_id_of(scope: LeaderboardScope, scope_id: strawberry.ID | None) -> uuid.UUID | None:
+    """The board's owner: a user for FRIENDS, a study group for GROUP, a challenge."""
+    if scope_id is None or scope is LeaderboardScope.GLOBAL:
+        return None
+    kinds = {
+        LeaderboardScope.FRIENDS: "User",
+        LeaderboardScope.GROUP: "StudyGroup",
+        LeaderboardScope.CHALLENGE: "Challenge",
+    }
+    return local_id(scope_id, kinds[scope], "scopeId")

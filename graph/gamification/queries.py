@@ -8,7 +8,13 @@ import strawberry
 
 from core.errors import UserInputError
 from graph.context import Context
-from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope, RewardTier, ScopeId
+from graph.gamification.enums import (
+    LeaderboardPeriod,
+    LeaderboardScope,
+    RewardTier,
+    ScopeId,
+    scope_id_of,
+)
 from graph.gamification.reward_types import Redemption, Reward
 from graph.gamification.types import (
     Badge,
@@ -24,22 +30,9 @@ from graph.gamification.types import (
 from graph.permissions import IsAuthenticated
 from graph.relay import Connection, check_page_size, connection_of, register_node
 from resolvers.gamification import badges, leaderboards, leagues, points, rewards, streaks
-from resolvers.input_rules import local_id
 
 MAX_LEVELS = 100
 MAX_RESULTS = 52
-
-
-def _scope_id(scope: LeaderboardScope, scope_id: strawberry.ID | None) -> uuid.UUID | None:
-    """The board's owner: a user for FRIENDS, a study group for GROUP, a challenge."""
-    if scope_id is None or scope is LeaderboardScope.GLOBAL:
-        return None
-    kinds = {
-        LeaderboardScope.FRIENDS: "User",
-        LeaderboardScope.GROUP: "StudyGroup",
-        LeaderboardScope.CHALLENGE: "Challenge",
-    }
-    return local_id(scope_id, kinds[scope], "scopeId")
 
 
 @strawberry.type
@@ -124,7 +117,7 @@ class GamificationQuery:
             period,
             scope,
             check_page_size(first, info.context.settings.max_page_size),
-            scope_id=_scope_id(scope, scope_id),
+            scope_id=scope_id_of(scope, scope_id),
         )
         return Leaderboard.of(board)
 

@@ -7,7 +7,7 @@ import strawberry
 from core.event_bus import Envelope
 from graph.context import Context
 from graph.events import After, on_drop, per_event
-from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope, ScopeId
+from graph.gamification.enums import LeaderboardPeriod, LeaderboardScope, ScopeId, scope_id_of
 from graph.gamification.events import (
     BadgeEarnedEvent,
     LeaderboardUpdate,
@@ -60,7 +60,9 @@ class GamificationSubscription:
             yield BadgeEarnedEvent.of(envelope)
 
     @strawberry.subscription(
-        description="The places that change on a leaderboard, a few times a second at most.",
+        description="The places that change on a leaderboard, a few times a second at most. "
+        "A FRIENDS, GROUP or CHALLENGE board ranks the changed users among its members as "
+        "they were when the subscription began.",
         permission_classes=[IsAuthenticated],
     )
     async def leaderboard_updated(
@@ -76,6 +78,7 @@ class GamificationSubscription:
             info.context.viewer,
             period,
             scope,
+            scope_id=scope_id_of(scope, scope_id),
             on_drop=on_drop(info),
         )
         async for update in per_event(info, updates):

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import redis.asyncio as aioredis
@@ -30,8 +30,10 @@ from resolvers.gamification.leaderboards import (
     Standing,
     board_channel,
     board_key,
+    check_scope,
     period_start,
-    require_global,
+    ranked_among,
+    scope_members,
 )
 
 log = logging.getLogger(__name__)
@@ -171,17 +173,39 @@ async def board_updates(
     period: LeaderboardPeriod,
     scope: LeaderboardScope,
     *,
+    scope_id: uuid.UUID | None = None,
     on_drop: Callable[[], None] | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> AsyncIterator[BoardUpdate]:
-    require_viewer(viewer)
-    require_global(scope)
+    """The board's changed places. A non-GLOBAL board follows the GLOBAL feed of its period
+    and ranks the changed users among its members (as they were when it began)."""
+    me = require_viewer(viewer).user_id
+    members: set[str] | None = None
+    if scope is not LeaderboardScope.GLOBAL:
+        check_scope(scope, scope_id, me)
+        async with session_factory() as session:
+            members = {str(m) for m in await scope_members(session, scope, scope_id, me)}
+    sequence = 0
     async with _watching(session_factory, redis, period, on_drop, clock) as watcher:
         while True:
             update = await watcher.queue.get()
             if update is None:
                 raise SubscriberDropped("Too slow: updates arrived faster than they were read")
-            yield update
+            if members is None:
+                yield update
+                continue
+            changed = {str(s.user_id): s for s in update.changes if str(s.user_id) in members}
+            if not changed:
+                continue
+            key = board_key(period, update.period_start)
+            rows = await ranked_among(redis, key, sorted(members))
+            places = [
+                replace(changed[m], rank=rank)
+                for rank, (m, _) in enumerate(rows, start=1)
+                if m in changed
+            ]
+            sequence += 1
+            yield BoardUpdate(period, scope, update.period_start, sequence, places)
 
 
 async def _standings(

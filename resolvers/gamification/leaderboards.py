@@ -158,16 +158,6 @@ async def ensure_built(
     return key
 
 
-def require_global(scope: LeaderboardScope) -> None:
-    """Live updates follow the GLOBAL boards only: a FRIENDS board is read on demand."""
-    if scope is not LeaderboardScope.GLOBAL:
-        raise UserInputError(
-            f"Live updates are offered for the GLOBAL scope, not {scope}",
-            code="SCOPE_UNAVAILABLE",
-            field="scope",
-        )
-
-
 def check_scope(scope: LeaderboardScope, scope_id: uuid.UUID | None, me: uuid.UUID) -> None:
     if scope is LeaderboardScope.FRIENDS and scope_id not in (None, me):
         # One answer for someone else's friend list and a list that does not exist.
@@ -204,12 +194,7 @@ async def leaderboard(
                 redis, points, period, start, key, me, first
             )
         else:
-            if scope is LeaderboardScope.FRIENDS:
-                friends = await FriendshipRepository(session).friend_ids(signed_in.user_id)
-                members = [signed_in.user_id, *friends]
-            else:
-                assert scope_id is not None
-                members = await _scope_members(session, scope, scope_id, signed_in.user_id)
+            members = await scope_members(session, scope, scope_id, signed_in.user_id)
             if not await redis.exists(rebuilt_marker(key)):
                 await ensure_built(redis, points, period, start)
             top, my_rank, participants, around = await _among(
@@ -230,11 +215,15 @@ async def leaderboard(
     return Board(period, scope, start, int(participants), entries, mine, around_me)
 
 
-async def _scope_members(
-    session: AsyncSession, scope: LeaderboardScope, scope_id: uuid.UUID, me: uuid.UUID
+async def scope_members(
+    session: AsyncSession, scope: LeaderboardScope, scope_id: uuid.UUID | None, me: uuid.UUID
 ) -> list[uuid.UUID]:
-    """A group's members, for a member; a challenge's participants, for anyone who may see
-    it (public, or of a group they are in). Anything else is NOT_FOUND."""
+    """Who a non-GLOBAL board ranks: me and my friends; a group's members, for a member; a
+    challenge's participants, for anyone who may see it (public, or of a group they are
+    in). Anything else is NOT_FOUND."""
+    if scope is LeaderboardScope.FRIENDS:
+        return [me, *await FriendshipRepository(session).friend_ids(me)]
+    assert scope_id is not None  # check_scope asks for it
     groups = GroupMemberRepository(session)
     if scope is LeaderboardScope.GROUP:
         members = await groups.member_ids(scope_id)
@@ -249,14 +238,19 @@ async def _scope_members(
     return await ParticipantRepository(session).member_ids(scope_id)
 
 
+async def ranked_among(redis: aioredis.Redis, key: str, members: list[str]) -> list[Any]:
+    """(member, score) of the members with points on the board `key`, best first, read in
+    one ZMSCORE and ordered as Redis orders them: score, then member (the user id)."""
+    scores = await redis.zmscore(key, members)
+    ranked = sorted((s, m) for m, s in zip(members, scores, strict=True) if s is not None)
+    return [(m, s) for s, m in ranked]
+
+
 async def _among(
     redis: aioredis.Redis, key: str, members: list[str], me: str, first: int
 ) -> tuple[list[Any], int | None, int, list[Any]]:
-    """The members' places among themselves on the board `key`, in one ZMSCORE."""
-    scores = await redis.zmscore(key, members)
-    # The order Redis keeps: score, then member (the user id, time-ordered).
-    ranked = sorted((s, m) for m, s in zip(members, scores, strict=True) if s is not None)
-    rows = [(m, s) for s, m in ranked]
+    """The members' places among themselves on the board `key`."""
+    rows = await ranked_among(redis, key, members)
     my_rank = next((k for k, (m, _) in enumerate(rows) if m == me), None)
     around: list[Any] = []
     if my_rank is not None:
