@@ -77,9 +77,13 @@ class Connection(Generic[T]):
         )
 
 
-def connection_of(page: PageLike[S], to_node: Callable[[S], Any]) -> Connection[Any]:
+def connection_of(
+    page: PageLike[Any], to_node: Callable[[S], Any], items: Sequence[S] | None = None
+) -> Connection[Any]:
+    """The page as a connection; with `items`, those (one per row of the page, in its order:
+    views built from the rows) stand in for the rows."""
     return Connection.build(
-        page.items,
+        page.items if items is None else items,
         page.cursors,
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,

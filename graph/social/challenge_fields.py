@@ -11,7 +11,7 @@ from db.models.challenges import ChallengeMetric
 from graph.context import Context
 from graph.errors import UserError, user_errors
 from graph.permissions import IsAuthenticated
-from graph.relay import Connection, check_page_size
+from graph.relay import Connection, check_page_size, connection_of
 from graph.social.challenge_types import Challenge, ChallengePayload
 from resolvers.input_rules import local_id
 from resolvers.social import challenges
@@ -57,13 +57,7 @@ class ChallengeQuery:
             check_page_size(first, info.context.settings.max_page_size),
             after,
         )
-        return Connection.build(
-            views,
-            page.cursors,
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            to_node=Challenge.of,
-        )
+        return connection_of(page, Challenge.of, views)
 
     @strawberry.field(
         description="A public challenge, or one of a group I am in; null otherwise.",

@@ -8,7 +8,7 @@ import strawberry
 
 from graph.context import Context
 from graph.permissions import IsAuthenticated
-from graph.relay import Connection, check_page_size
+from graph.relay import Connection, check_page_size, connection_of
 from graph.social.group_types import StudyGroup
 from resolvers.input_rules import local_id
 from resolvers.social import groups
@@ -37,13 +37,7 @@ class GroupQuery:
             check_page_size(first, info.context.settings.max_page_size),
             after,
         )
-        return Connection.build(
-            views,
-            page.cursors,
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            to_node=StudyGroup.of,
-        )
+        return connection_of(page, StudyGroup.of, views)
 
     @strawberry.field(
         description="A public group, or a private one I belong to; null otherwise.",
