@@ -166,17 +166,22 @@ async def test_roles_and_the_last_admin(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_deleted_account_leaves_its_groups(client: httpx.AsyncClient) -> None:
-    ana, ben = await register(client), await register(client)
+    ana, ben, cal = await register(client), await register(client), await register(client)
     group = (await create(client, ana, "Leavers"))["group"]
     await join(client, ben, group["id"])
     deleted = await mutate(
         client,
-        ben,
+        ana,
         "mutation ($p: String!) { deleteAccount(password: $p) { deletedUserId errors { code } } }",
         p=PASSWORD,
     )
     assert deleted["errors"] == []
-    assert (await read(client, ana, group["id"]))["memberCount"] == 1
+    seen = await read(client, ben, group["id"])
+    assert (seen["memberCount"], seen["myRole"]) == (1, "MEMBER")
+    # the group lost its only admin: whoever joins next takes it over
+    joined = await join(client, cal, group["id"])
+    assert (joined["group"]["memberCount"], joined["group"]["myRole"]) == (2, "ADMIN")
+    assert joined["group"]["inviteCode"] == group["inviteCode"]
 
 
 async def test_the_group_board_ranks_its_members(client: httpx.AsyncClient) -> None:

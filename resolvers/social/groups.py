@@ -172,9 +172,13 @@ async def join_study_group(
                 f"The group is full ({group.member_limit} members)", code="GROUP_FULL"
             )
         await _room_for_group(members, me)
-        await members.add(group.id, me, GroupRole.MEMBER, now)
+        # A group left without an admin (its last one deleted their account, or it was
+        # left empty) is taken over by whoever joins next.
+        leaderless = await members.count_role(group.id, GroupRole.ADMIN) == 0
+        role = GroupRole.ADMIN if leaderless else GroupRole.MEMBER
+        await members.add(group.id, me, role, now)
         await uow.commit()
-    return GroupView(group, count + 1, GroupRole.MEMBER)
+    return GroupView(group, count + 1, role)
 
 
 async def leave_study_group(
