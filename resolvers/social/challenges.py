@@ -219,16 +219,6 @@ async def standings(
     ]
 
 
-async def visible_participants(
-    session: AsyncSession, challenge_id: uuid.UUID, user_id: uuid.UUID
-) -> list[uuid.UUID] | None:
-    """The participants of a challenge the user may see; None when they may not."""
-    found = await ChallengeRepository(session).get(challenge_id)
-    if found is None or not await _can_see(session, found, user_id):
-        return None
-    return await ParticipantRepository(session).member_ids(challenge_id)
-
-
 # --- progress ---------------------------------------------------------------------------
 
 
