@@ -121,6 +121,10 @@ async def test_bad_groups_are_refused(client: httpx.AsyncClient) -> None:
         assert refused == {"group": None, "errors": [{"code": code, "field": field}]}
     found = await gql(client, SEARCH, {"search": "Ok"}, account=ana)
     assert found["data"]["studyGroups"]["edges"] == []
+    too_long = await gql(client, SEARCH, {"search": "x" * 101}, account=ana)
+    assert [
+        (e["extensions"]["code"], e["extensions"].get("field")) for e in too_long["errors"]
+    ] == [("SEARCH_TOO_LONG", "search")]
 
 
 async def test_the_member_limit_holds_under_concurrent_joins(client: httpx.AsyncClient) -> None:
