@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models.challenges import Challenge, ChallengeMetric, ChallengeParticipant
 from db.models.groups import GroupMember
@@ -87,20 +88,39 @@ class ParticipantRepository:
         )
         return [(participant, challenge) for participant, challenge in rows]
 
-    async def standings(self, challenge_id: uuid.UUID, limit: int) -> list[ChallengeParticipant]:
-        """Who reached the target first, then the most progress, then the older account."""
-        rows = await self.session.scalars(
-            select(ChallengeParticipant)
-            .where(ChallengeParticipant.challenge_id == challenge_id)
-            .order_by(
-                ChallengeParticipant.reached_at.is_(None),
-                ChallengeParticipant.reached_at,
-                ChallengeParticipant.progress.desc(),
-                ChallengeParticipant.user_id,
+    async def standings(
+        self, challenge_ids: Sequence[uuid.UUID], limit: int
+    ) -> dict[uuid.UUID, list[ChallengeParticipant]]:
+        """The first `limit` places of each challenge, in one statement: who reached the
+        target first, then the most progress, then the older account."""
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=ChallengeParticipant.challenge_id,
+                order_by=(
+                    ChallengeParticipant.reached_at.is_(None),
+                    ChallengeParticipant.reached_at,
+                    ChallengeParticipant.progress.desc(),
+                    ChallengeParticipant.user_id,
+                ),
             )
-            .limit(limit)
+            .label("place")
         )
-        return list(rows)
+        ranked = (
+            select(ChallengeParticipant, rank)
+            .where(ChallengeParticipant.challenge_id.in_(challenge_ids))
+            .subquery()
+        )
+        row = aliased(ChallengeParticipant, ranked)
+        rows = await self.session.scalars(
+            select(row)
+            .where(ranked.c.place <= limit)
+            .order_by(ranked.c.challenge_id, ranked.c.place)
+        )
+        found: dict[uuid.UUID, list[ChallengeParticipant]] = {i: [] for i in challenge_ids}
+        for participant in rows:
+            found[participant.challenge_id].append(participant)
+        return found
 
     async def counts(self, challenge_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         if not challenge_ids:

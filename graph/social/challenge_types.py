@@ -84,11 +84,9 @@ class Challenge:
 
     @strawberry.field(description="The first `first` places (1 to 100).")
     async def standings(self, info: strawberry.Info, first: int = 10) -> list[ChallengePlace]:
-        places = await challenges.standings(
-            info.context.session_factory,
-            self.view.challenge.id,
-            check_page_size(first, info.context.settings.max_page_size),
-        )
+        first = check_page_size(first, info.context.settings.max_page_size)
+        loader = info.context.loaders.get(challenges.load_standings)
+        places = await loader.load((self.view.challenge.id, first))
         return [ChallengePlace.of(p) for p in places]
 
 

@@ -71,7 +71,7 @@ class StudyGroup:
 
     @strawberry.field(description="The code that joins a private group: for its admins only.")
     def invite_code(self) -> str | None:
-        return self.view.group.invite_code if self.view.my_role is models.GroupRole.ADMIN else None
+        return self.view.invite_code
 
     @strawberry.field(
         description="Its members, oldest account first, `first` 1 to 100: for members only "
@@ -83,7 +83,7 @@ class StudyGroup:
         page = await groups.group_members(
             info.context.session_factory,
             info.context.viewer,
-            self.view.group.id,
+            self.view,
             check_page_size(first, info.context.settings.max_page_size),
             after,
         )

@@ -10,7 +10,7 @@ Once a challenge has ended, the hourly `social.settle_challenges` job names its 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -206,16 +206,26 @@ async def challenges(
     return page, [ChallengeView(c, counts.get(c.id, 0), mine.get(c.id)) for c in page.items]
 
 
-async def standings(
-    session_factory: async_sessionmaker[AsyncSession], challenge_id: uuid.UUID, first: int
-) -> list[Place]:
-    """The first `first` places (for a challenge its reader may see)."""
+async def load_standings(
+    session_factory: async_sessionmaker[AsyncSession], keys: Sequence[tuple[uuid.UUID, int]]
+) -> list[list[Place]]:
+    """DataLoader batch: the first places of each (challenge, how many) asked, one statement
+    per distinct count and one for the names (for challenges their reader may see)."""
+    rows: dict[tuple[uuid.UUID, int], list[ChallengeParticipant]] = {}
     async with session_factory() as session:
-        rows = await ParticipantRepository(session).standings(challenge_id, first)
-        users = await UserRepository(session).get_many([r.user_id for r in rows])
+        participants = ParticipantRepository(session)
+        for first in dict.fromkeys(first for _, first in keys):
+            ids = [challenge_id for challenge_id, other in keys if other == first]
+            found = await participants.standings(ids, first)
+            rows.update({(challenge_id, first): found[challenge_id] for challenge_id in ids})
+        user_ids = sorted({row.user_id for places in rows.values() for row in places})
+        users = await UserRepository(session).get_many(user_ids)
     return [
-        Place(rank, row, users[row.user_id].display_name if row.user_id in users else "")
-        for rank, row in enumerate(rows, start=1)
+        [
+            Place(rank, row, users[row.user_id].display_name if row.user_id in users else "")
+            for rank, row in enumerate(rows[key], start=1)
+        ]
+        for key in keys
     ]
 
 

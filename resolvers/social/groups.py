@@ -51,7 +51,12 @@ class GroupDraft:
 class GroupView:
     group: StudyGroup
     members: int
-    my_role: GroupRole | None
+    my_role: GroupRole | None  # the viewer's
+
+    @property
+    def invite_code(self) -> str | None:
+        """Only the group's admins read it."""
+        return self.group.invite_code if self.my_role is GroupRole.ADMIN else None
 
 
 @dataclass(frozen=True)
@@ -247,17 +252,19 @@ async def _keep_an_admin(members: GroupMemberRepository, group_id: uuid.UUID) ->
 async def group_members(
     session_factory: async_sessionmaker[AsyncSession],
     viewer: Viewer | None,
-    group_id: uuid.UUID,
+    view: GroupView,
     first: int,
     after: str | None,
 ) -> MemberPage | None:
     """The group's members, oldest account first, for its members (and the site's admins);
-    None for anyone else."""
+    None for anyone else. `view` is the group as this viewer reads it."""
     signed_in = require_viewer(viewer)
+    if view.my_role is None and not signed_in.is_admin:
+        return None
+    group_id = view.group.id
     async with session_factory() as session:
-        members = GroupMemberRepository(session)
-        if await members.get(group_id, signed_in.user_id) is None and not signed_in.is_admin:
-            return None
         users = await GroupUserRepository(session).page(group_id, first=first, after=after)
-        found = await members.memberships(group_id, [u.id for u in users.items])
+        found = await GroupMemberRepository(session).memberships(
+            group_id, [u.id for u in users.items]
+        )
     return MemberPage(users, found)
