@@ -20,6 +20,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.settings import Settings
+from graph.assessments.mutations import AssessmentMutation
+from graph.assessments.queries import AssessmentQuery
 from graph.errors import ShapeErrors, log_unexpected
 from graph.focus.mutations import FocusMutation
 from graph.focus.queries import FocusQuery
@@ -61,6 +63,7 @@ QUERY_PARTS: tuple[type, ...] = (
     SocialQuery,
     GroupQuery,
     ChallengeQuery,
+    AssessmentQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     UserMutation,
@@ -72,6 +75,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     SocialMutation,
     GroupMutation,
     ChallengeMutation,
+    AssessmentMutation,
 )
 
 SUBSCRIPTION_PARTS: tuple[type, ...] = (

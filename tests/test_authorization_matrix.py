@@ -9,6 +9,7 @@ their target is always the second user.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.base import utcnow
 from db.models.users import Role
 from tests.accounts import Account, gql, login, register, register_with_role
+from tests.assessment_api import (
+    CREATE_ASSESSMENT,
+    create_chapter,
+    four_questions,
+    published_assessment,
+    staff,
+    start,
+)
 from tests.graphql import post
 from tests.schedule_api import RESCHEDULE, UNLOCK, at, set_windows, tomorrow
 from tests.social_api import (
@@ -1061,6 +1070,173 @@ CHALLENGE_ROWS = [
     ),
 ]
 
+
+# --- assessments --------------------------------------------------------------------------
+
+
+async def a_draft(client: httpx.AsyncClient, _: Account, engine: AsyncEngine) -> dict[str, Any]:
+    """A draft of an instructor who is neither the caller nor the target."""
+    author = await staff(client, engine)
+    chapter = await create_chapter(client, author, "Statics")
+    created = await mutate(
+        client,
+        author,
+        CREATE_ASSESSMENT,
+        input={"title": "Draft", "questions": four_questions(chapter, chapter)[:1]},
+    )
+    return {"assessmentId": created["assessment"]["id"]}
+
+
+async def a_published(client: httpx.AsyncClient, _: Account, engine: AsyncEngine) -> dict[str, Any]:
+    assessment = await published_assessment(client, await staff(client, engine))
+    return {"assessmentId": assessment["id"]}
+
+
+async def an_attempt(
+    client: httpx.AsyncClient, owner: Account, engine: AsyncEngine
+) -> dict[str, Any]:
+    """The owner's attempt in progress, and its first question."""
+    assessment = await published_assessment(client, await staff(client, engine))
+    attempt = await start(client, owner, assessment["id"])
+    return {"attemptId": attempt["id"], "questionId": assessment["questions"][0]["id"]}
+
+
+async def a_chapter(client: httpx.AsyncClient, _: Account, engine: AsyncEngine) -> dict[str, Any]:
+    return {"chapterId": await create_chapter(client, await staff(client, engine), "Optics")}
+
+
+def a_new_chapter(_: Account) -> dict[str, Any]:
+    return {"subject": f"Subject {uuid.uuid4()}"}
+
+
+def now_variable(_: Account) -> dict[str, Any]:
+    return {"takenAt": utcnow().isoformat()}
+
+
+AUTHORS_ONLY = {
+    ("ANONYMOUS", "own"): "UNAUTHENTICATED",
+    ("STUDENT", "own"): "FORBIDDEN",
+    ("INSTRUCTOR", "own"): OK,
+    ("ADMIN", "own"): OK,
+}
+# Someone else's draft: hidden from students and other instructors, an admin's to change.
+OTHERS_DRAFT_CHANGE = {
+    ("ANONYMOUS", "other"): "UNAUTHENTICATED",
+    ("STUDENT", "other"): "FORBIDDEN",
+    ("INSTRUCTOR", "other"): "NOT_FOUND",
+    ("ADMIN", "other"): OK,
+}
+ATTEMPT_STATE = """query ($attemptId: ID!) { attempt(id: $attemptId) { status
+    answers { questionId } } }"""
+
+ASSESSMENT_ROWS = [
+    Row(
+        "chapters",
+        "{ chapters(first: 5) { edges { node { id } } } }",
+        no_variables,
+        ANYONE_SIGNED_IN,
+        admin_setup=a_chapter,
+    ),
+    Row(
+        "createChapter",
+        """mutation ($subject: String!) { createChapter(input: {subject: $subject,
+            name: "Optics", examWeight: 0.5}) { chapter { id } errors { code } } }""",
+        a_new_chapter,
+        AUTHORS_ONLY,
+    ),
+    Row(
+        "createAssessment",
+        """mutation { createAssessment(input: {title: "Quiz", questions: []}) {
+            assessment { id } errors { code } } }""",
+        no_variables,
+        AUTHORS_ONLY,
+    ),
+    # Someone else's draft must not show up in anyone's list but an admin's.
+    Row(
+        "assessments",
+        "{ assessments(first: 50) { edges { node { id } } } }",
+        no_variables,
+        MY_LIST,
+        admin_setup=a_draft,
+    ),
+    Row(
+        "assessment(draft)",
+        "query ($assessmentId: ID!) { assessment(id: $assessmentId) { id } }",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | {("STUDENT", "other"): NULL, ("INSTRUCTOR", "other"): NULL, ("ADMIN", "other"): OK},
+        admin_setup=a_draft,
+    ),
+    Row(
+        "updateAssessment",
+        """mutation ($assessmentId: ID!) { updateAssessment(id: $assessmentId,
+            input: {title: "Taken over"}) { assessment { id } errors { code } } }""",
+        no_variables,
+        OTHERS_DRAFT_CHANGE,
+        admin_setup=a_draft,
+    ),
+    Row(
+        "publishAssessment",
+        """mutation ($assessmentId: ID!) { publishAssessment(id: $assessmentId) {
+            assessment { id } errors { code } } }""",
+        no_variables,
+        OTHERS_DRAFT_CHANGE,
+        admin_setup=a_draft,
+    ),
+    Row(
+        "startAttempt",
+        """mutation ($assessmentId: ID!) { startAttempt(assessmentId: $assessmentId) {
+            attempt { id } errors { code } } }""",
+        no_variables,
+        ANYONE_SIGNED_IN,
+        admin_setup=a_published,
+    ),
+    Row(
+        "saveAnswer",
+        """mutation ($attemptId: ID!, $questionId: ID!) { saveAnswer(input: {
+            attemptId: $attemptId, questionId: $questionId, choices: [1]}) {
+            attempt { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        admin_setup=an_attempt,
+        state=ATTEMPT_STATE,
+    ),
+    Row(
+        "submitAttempt",
+        """mutation ($attemptId: ID!) { submitAttempt(attemptId: $attemptId) {
+            attempt { id } errors { code } } }""",
+        no_variables,
+        MY_CHANGE,
+        admin_setup=an_attempt,
+        state=ATTEMPT_STATE,
+    ),
+    Row(
+        "attempt",
+        "query ($attemptId: ID!) { attempt(id: $attemptId) { id status } }",
+        no_variables,
+        {("ANONYMOUS", "other"): "UNAUTHENTICATED"}
+        | every_role("own", OK)
+        | {("STUDENT", "other"): NULL, ("INSTRUCTOR", "other"): NULL, ("ADMIN", "other"): OK},
+        admin_setup=an_attempt,
+    ),
+    Row(
+        "attempts",
+        "{ attempts(first: 10) { edges { node { id } } } }",
+        no_variables,
+        MY_LIST,
+        admin_setup=an_attempt,
+    ),
+    Row(
+        "recordTestResult",
+        """mutation ($chapterId: ID!, $takenAt: DateTime!) { recordTestResult(input: {
+            title: "Mock", takenAt: $takenAt, chapters: [{chapterId: $chapterId, correct: 3,
+            wrong: 1}]}) { results { correct } errors { code } } }""",
+        now_variable,
+        MY_NEW,
+        admin_setup=a_chapter,
+    ),
+]
+
 MATRIX = (
     USER_ROWS
     + GOAL_ROWS
@@ -1071,6 +1247,7 @@ MATRIX = (
     + SOCIAL_ROWS
     + GROUP_ROWS
     + CHALLENGE_ROWS
+    + ASSESSMENT_ROWS
 )
 
 CASES = [

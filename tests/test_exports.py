@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.ids import from_global_id
 from core.settings import Settings
 from tests.accounts import Account, gql, register
+from tests.assessment_api import SAVE, SUBMIT, published_assessment, staff, start
 from tests.conftest import serve_app
 from tests.schedule_api import RESCHEDULE, at, set_windows, tomorrow
 from tests.social_api import a_public_group, befriend, send
@@ -43,7 +44,9 @@ def local_id(account: Account) -> str:
     return str(from_global_id(account.id)[1])
 
 
-async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncClient) -> None:
+async def test_export_holds_my_data_and_nobody_elses(
+    with_workers: httpx.AsyncClient, db: AsyncEngine
+) -> None:
     client = with_workers
     me = await register(client)
     other = await register(client)
@@ -68,6 +71,12 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
     stranger = await register(client)
     await send(client, stranger, me.id)
     group = await a_public_group(client, me)
+    assessment = await published_assessment(client, await staff(client, db))
+    attempt = await start(client, me, assessment["id"])
+    first_question = assessment["questions"][0]["id"]
+    answer = {"attemptId": attempt["id"], "questionId": first_question, "choices": [1]}
+    assert (await mutate(client, me, SAVE, input=answer))["errors"] == []
+    assert (await mutate(client, me, SUBMIT, attemptId=attempt["id"]))["errors"] == []
     requested = await gql(
         client, "mutation { exportMyData { job { id status kind } errors { code } } }", account=me
     )
@@ -115,6 +124,19 @@ async def test_export_holds_my_data_and_nobody_elses(with_workers: httpx.AsyncCl
     assert [(m["groupId"], m["role"]) for m in content["groupMemberships"]] == [
         (str(from_global_id(group["groupId"])[1]), "ADMIN")
     ]
+    assert [(a["id"], a["score"], a["maxScore"]) for a in content["assessmentAttempts"]] == [
+        (str(from_global_id(attempt["id"])[1]), 1, 10)
+    ]
+    assert [(a["questionId"], a["correct"]) for a in content["attemptAnswers"]] == [
+        (str(from_global_id(first_question)[1]), True)
+    ]
+    assert sorted(
+        (r["correct"], r["wrong"], r["unanswered"]) for r in content["chapterResults"]
+    ) == [
+        (0, 0, 2),
+        (1, 0, 1),
+    ]
+    assert content["assessmentsWritten"] == []
     assert other.email not in json.dumps(content)
     assert "Their goal" not in json.dumps(content)
 

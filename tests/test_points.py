@@ -684,8 +684,6 @@ async def test_admins_create_badges(
         ({"threshold": 1_000_001}, "INVALID_THRESHOLD", "threshold"),
         ({"code": "FIRST_STEPS"}, "BADGE_CODE_TAKEN", "code"),
         ({"code": " FIRST_STEPS"}, "BADGE_CODE_TAKEN", "code"),
-        # No event of this server moves it yet: such a badge could never be earned.
-        ({"criterion": "PERFECT_ASSESSMENTS"}, "UNSUPPORTED_CRITERION", "criterion"),
     ]
     valid = {"code": "OTHER", "name": "Other", "criterion": "STREAK_DAYS", "threshold": 5}
     for change, code, field in refused:

@@ -1,5 +1,13 @@
 """Every model, imported so `Base.metadata` is complete for Alembic and the tests."""
 
+from db.models.assessments import (
+    Answer,
+    Assessment,
+    Attempt,
+    Chapter,
+    ChapterResult,
+    Question,
+)
 from db.models.badges import Badge, EarnedBadge
 from db.models.challenges import Challenge, ChallengeParticipant
 from db.models.events import ChannelEvent, ChannelSequence
@@ -15,12 +23,17 @@ from db.models.schedules import SchedulePlan, ScheduleSlot, TaskRisk
 from db.models.users import Preferences, RefreshToken, Role, User
 
 __all__ = [
+    "Answer",
+    "Assessment",
+    "Attempt",
     "Badge",
     "BlockedSite",
     "Challenge",
     "ChallengeParticipant",
     "ChannelEvent",
     "ChannelSequence",
+    "Chapter",
+    "ChapterResult",
     "DataExport",
     "Distraction",
     "EarnedBadge",
@@ -37,6 +50,7 @@ __all__ = [
     "PointBalance",
     "PointEntry",
     "Preferences",
+    "Question",
     "Redemption",
     "RefreshToken",
     "Reward",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
+from db.models.assessments import Answer, Assessment, Attempt, ChapterResult
 from db.models.challenges import ChallengeParticipant
 from db.models.focus import BlockedSite, Distraction, FocusSession
 from db.models.friends import FriendRequest, Friendship
@@ -34,6 +35,9 @@ SECTIONS: dict[str, Any] = {
     "friendRequestsReceived": FriendRequest.recipient_id,
     "groupMemberships": GroupMember.user_id,
     "challengeParticipations": ChallengeParticipant.user_id,
+    "assessmentsWritten": Assessment.author_id,
+    "assessmentAttempts": Attempt.user_id,
+    "chapterResults": ChapterResult.user_id,
 }
 
 
@@ -50,6 +54,12 @@ async def owned_study_data(session: AsyncSession, user_id: uuid.UUID) -> dict[st
     data["taskDependencies"] = [
         {"taskId": str(task_id), "dependsOnId": str(depends_on)} for task_id, depends_on in edges
     ]
+    answers = await session.scalars(
+        select(Answer)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .where(Attempt.user_id == user_id)
+    )
+    data["attemptAnswers"] = [_plain(answer) for answer in answers]
     return data
 
 
@@ -57,7 +67,7 @@ def _plain(row: Base) -> dict[str, Any]:
     return {
         _camel(column.key): _value(getattr(row, column.key))
         for column in row.__table__.columns
-        if column.key != "user_id"
+        if column.key not in ("user_id", "author_id")
     }
 
 

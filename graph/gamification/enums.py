@@ -21,7 +21,7 @@ strawberry.enum(
     badges.BadgeCriterion,
     name="BadgeCriterion",
     description="What a badge measures; it is earned when the measure reaches its threshold. "
-    "PERFECT_ASSESSMENTS is refused (UNSUPPORTED_CRITERION) until assessments exist.",
+    "PERFECT_ASSESSMENTS counts the different assessments submitted with every answer right.",
 )
 strawberry.enum(rewards.RewardTier, name="RewardTier", description="The catalog tier of a reward.")
 strawberry.enum(

@@ -22,9 +22,6 @@ from resolvers.live import tell, user_channel
 
 CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 MAX_THRESHOLD = 1_000_000
-# Criteria no event of this server moves yet (assessments come later): a badge on them
-# could never be earned.
-UNSUPPORTED = {BadgeCriterion.PERFECT_ASSESSMENTS}
 
 
 @dataclass(frozen=True)
@@ -66,12 +63,6 @@ async def create_badge(
             "A badge code is 2 to 64 capitals, digits or underscores, starting with a letter",
             code="INVALID_BADGE_CODE",
             field="code",
-        )
-    if draft.criterion in UNSUPPORTED:
-        raise UserInputError(
-            f"No badge can be earned on {draft.criterion} yet",
-            code="UNSUPPORTED_CRITERION",
-            field="criterion",
         )
     if not 1 <= draft.threshold <= MAX_THRESHOLD:
         raise UserInputError(

@@ -1,0 +1,2 @@
+"""Assessments: chapters and question sets by instructors, attempts graded automatically,
+and results of tests taken elsewhere."""
