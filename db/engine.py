@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy import event
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -28,13 +31,15 @@ def create_engine(settings: Settings, role: Role = "api") -> AsyncEngine:
         if role == "api"
         else settings.db_worker_statement_timeout_ms
     )
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_recycle=1800,
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
             # asyncpg's own cap, a little above the server's, for a stalled network.
@@ -47,12 +52,34 @@ def create_engine(settings: Settings, role: Role = "api") -> AsyncEngine:
             },
         },
     )
+    _ping_in_the_transaction(engine)
+    return engine
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns written by orjson: several times faster than the standard library's
+    encoder on the ledger's hot path. Keys that are not plain strings (enum members, as the
+    daily caps are counted by) are written as text, as the standard library does."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _ping_in_the_transaction(engine: AsyncEngine) -> None:
+    """asyncpg's adapter pings in a transaction of its own, BEGIN, `;`, ROLLBACK (for
+    pgbouncer's transaction pooling, which we do not sit behind), and then opens the
+    session's transaction with another BEGIN: four round trips before the first statement.
+    SQLAlchemy's generic ping, a SELECT 1 through a cursor, opens the session's transaction
+    itself and runs in it: two. A dead connection fails it just the same, and the pool
+    replaces the connection before handing it out."""
+    dialect = engine.sync_engine.dialect
+    dialect.do_ping = MethodType(DefaultDialect.do_ping, dialect)  # type: ignore[method-assign]
 
 
 def _sqlite_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
         connect_args={"timeout": settings.db_lock_timeout_ms / 1000},
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
     )
 
     @event.listens_for(engine.sync_engine, "connect")

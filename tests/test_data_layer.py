@@ -6,15 +6,19 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from core.errors import UserInputError
+from core.settings import Settings
 from core.unit_of_work import UnitOfWork
+from db.engine import create_engine, create_session_factory
 from db.models.users import User
 from db.repositories.users import UserRepository
 from tests import factories
+from tests.conftest import requires_postgres
 
 
 async def count_users(session_factory: async_sessionmaker[AsyncSession]) -> int:
@@ -147,3 +151,26 @@ async def test_foreign_cursor_is_refused(session_factory: async_sessionmaker[Asy
             with pytest.raises(UserInputError) as refused:
                 await repo.paginate(select(User), first=2, after=cursor, order_by=[User.id])
             assert refused.value.code == "INVALID_CURSOR"
+
+
+@requires_postgres
+async def test_a_connection_killed_in_the_pool_is_replaced_before_use(settings: Settings) -> None:
+    """The pre-ping finds a connection PostgreSQL dropped while it sat in the pool (a
+    restart, an idle timeout) and the pool hands out a fresh one: nothing fails."""
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
+    factory = create_session_factory(engine)
+    try:
+        async with UnitOfWork(factory) as uow:
+            first = await uow.session.scalar(text("SELECT pg_backend_pid()"))
+        admin = create_async_engine(settings.database_url, poolclass=NullPool)
+        async with admin.connect() as conn:
+            killed = await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        await admin.dispose()
+        assert killed is True
+        async with UnitOfWork(factory) as uow:
+            second = await uow.session.scalar(text("SELECT pg_backend_pid()"))
+            await uow.session.execute(text("SELECT 1"))
+            await uow.commit()
+        assert second != first
+    finally:
+        await engine.dispose()

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, exists, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ids import new_id
@@ -30,10 +31,41 @@ BALANCE_COLUMNS = (
 )
 _WEEK = timedelta(days=7)
 _BALANCES: Table = PointBalance.__table__  # type: ignore[assignment]
+_ENTRIES: Table = PointEntry.__table__  # type: ignore[assignment]
+_BALANCE_CHANGE: dict[str, Any] = {
+    name: bindparam(f"new_{name}") for name in (*BALANCE_COLUMNS[1:], "updated_at")
+}
 _SAVE_BALANCE = (
+    update(_BALANCES).where(_BALANCES.c.user_id == bindparam("new_user_id")).values(_BALANCE_CHANGE)
+)
+_ENTRY_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "user_id",
+    "kind",
+    "amount",
+    "reason",
+    "source_kind",
+    "source_id",
+    "day",
+    "inputs",
+)
+# The entry, unless its source has one, and then the balance: the update sees the insert's
+# RETURNING, so it changes nothing when the entry was not written.
+_NEW_ENTRY = (
+    postgresql.insert(_ENTRIES)
+    .values({name: bindparam(f"entry_{name}") for name in _ENTRY_COLUMNS})
+    .on_conflict_do_nothing()
+    .returning(_ENTRIES.c.id)
+    .cte("new_entry")
+)
+_AWARD_POSTGRES = (
     update(_BALANCES)
-    .where(_BALANCES.c.user_id == bindparam("new_user_id"))
-    .values({name: bindparam(f"new_{name}") for name in (*BALANCE_COLUMNS[1:], "updated_at")})
+    .where(_BALANCES.c.user_id == bindparam("new_user_id"), exists(select(_NEW_ENTRY.c.id)))
+    .values(_BALANCE_CHANGE)
+    .returning(select(_NEW_ENTRY.c.id).scalar_subquery())
+    .add_cte(_NEW_ENTRY)
 )
 
 
@@ -73,8 +105,21 @@ class PointRepository(Repository[PointEntry]):
         return None if row is None else Balance(*row)
 
     async def save_balance(self, balance: Balance) -> None:
-        values = {f"new_{name}": getattr(balance, name) for name in BALANCE_COLUMNS}
-        await self.session.execute(_SAVE_BALANCE, values | {"new_updated_at": utcnow()})
+        await self.session.execute(_SAVE_BALANCE, _balance_values(balance))
+
+    async def add_award(self, balance: Balance, **entry: Any) -> uuid.UUID | None:
+        """`add_entry(**entry)`, and when it wrote the entry, `save_balance(balance)`: the
+        entry's id, or None (nothing written). One statement on PostgreSQL, as an award is
+        the hottest write there is."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            entry_id = await self.add_entry(**entry)
+            if entry_id is not None:
+                await self.save_balance(balance)
+            return entry_id
+        values = _balance_values(balance) | {
+            f"entry_{name}": value for name, value in _entry_values(**entry).items()
+        }
+        return (await self.session.execute(_AWARD_POSTGRES, values)).scalar()
 
     async def debit(self, user_id: uuid.UUID, amount: int) -> int | None:
         """Takes `amount` from the spendable balance only if it is there, in one statement;
@@ -110,22 +155,19 @@ class PointRepository(Repository[PointEntry]):
         """The entry's id, or None when its source has an entry already (nothing written).
         `at` dates an award to the activity it is for: weekly and monthly sums, the leagues'
         rollover and the ledger then agree on the period it belongs to."""
-        now = at or utcnow()
         result = await self.session.execute(
             insert_or_ignore(self.session, PointEntry, "id"),
-            {
-                "id": new_id(),
-                "created_at": now,
-                "updated_at": now,
-                "user_id": user_id,
-                "kind": kind,
-                "amount": amount,
-                "reason": reason,
-                "source_kind": source_kind,
-                "source_id": source_id,
-                "day": day,
-                "inputs": inputs,
-            },
+            _entry_values(
+                user_id=user_id,
+                kind=kind,
+                amount=amount,
+                reason=reason,
+                source_kind=source_kind,
+                source_id=source_id,
+                day=day,
+                inputs=inputs,
+                at=at,
+            ),
         )
         return result.scalar()
 
@@ -299,3 +341,36 @@ def _zero_balance(user_id: uuid.UUID, week: date, month: date, now: datetime) ->
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _balance_values(balance: Balance) -> dict[str, Any]:
+    values = {f"new_{name}": getattr(balance, name) for name in BALANCE_COLUMNS}
+    return values | {"new_updated_at": utcnow()}
+
+
+def _entry_values(
+    *,
+    user_id: uuid.UUID,
+    kind: EntryKind,
+    amount: int,
+    reason: str,
+    source_kind: SourceKind,
+    source_id: uuid.UUID,
+    day: date,
+    inputs: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    now = at or utcnow()
+    return {
+        "id": new_id(),
+        "created_at": now,
+        "updated_at": now,
+        "user_id": user_id,
+        "kind": kind,
+        "amount": amount,
+        "reason": reason,
+        "source_kind": source_kind,
+        "source_id": source_id,
+        "day": day,
+        "inputs": inputs,
+    }

@@ -111,19 +111,6 @@ async def award_points(
         streak_days=request.streak_days,
         earned_today=earned,
     )
-    entry_id = await points.add_entry(
-        user_id=request.user_id,
-        kind=EntryKind.AWARD,
-        amount=inputs.awarded,
-        reason=request.reason,
-        source_kind=kind,
-        source_id=request.source_id,
-        day=request.day,
-        inputs=inputs.to_json(),
-        at=request.at,
-    )
-    if entry_id is None:
-        return None  # the source was awarded before: a retry, a redelivery, a double click
     balance = rolled(locked, week, month)
     amount = inputs.awarded
     balance = replace(
@@ -138,7 +125,20 @@ async def award_points(
         balance = replace(
             balance, earned_day=request.day, earned_today={**today, kind: earned + amount}
         )
-    await points.save_balance(balance)
+    entry_id = await points.add_award(
+        balance,
+        user_id=request.user_id,
+        kind=EntryKind.AWARD,
+        amount=amount,
+        reason=request.reason,
+        source_kind=kind,
+        source_id=request.source_id,
+        day=request.day,
+        inputs=inputs.to_json(),
+        at=request.at,
+    )
+    if entry_id is None:
+        return None  # the source was awarded before: a retry, a redelivery, a double click
     tell(
         uow,
         user_channel(request.user_id),

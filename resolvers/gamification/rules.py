@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -42,7 +42,8 @@ class AwardInputs:
     awarded: int
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Its fields are plain values: a copy of them, without `asdict`'s deep copies.
+        return dict(vars(self))
 
 
 def compute_award(
