@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 from core.settings import Settings
 from graph.assessments.mutations import AssessmentMutation
 from graph.assessments.queries import AssessmentQuery
+from graph.assessments.subscriptions import AssessmentSubscription
 from graph.errors import ShapeErrors, log_unexpected
 from graph.focus.mutations import FocusMutation
 from graph.focus.queries import FocusQuery
@@ -83,6 +84,7 @@ SUBSCRIPTION_PARTS: tuple[type, ...] = (
     GamificationSubscription,
     ScheduleSubscription,
     ChallengeSubscription,
+    AssessmentSubscription,
 )
 
 Query = merge_types("Query", QUERY_PARTS)

@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.ids import from_global_id
 from db.base import utcnow
+from db.engine import create_session_factory
 from db.models.assessments import Assessment, Attempt, ChapterResult, QuestionKind
 from db.models.users import Role
 from resolvers.assessments.grading import is_correct
-from tests.accounts import Account, gql, register
+from resolvers.live import encode_cursor, follow_mine
+from tests.accounts import Account, gql, register, viewer_of
 from tests.assessment_api import (
     CREATE_ASSESSMENT,
     CREATE_CHAPTER,
@@ -428,6 +430,23 @@ async def test_perfect_assessments_earn_their_badge_once_per_assessment(
     # The same assessment again does not count twice.
     assert await sit_perfectly(assessment) == []
     assert await sit_perfectly(await published_assessment(client, author)) == ["FLAWLESS_TWICE"]
+
+    # Each grade and badge was told to the student, and replays from the channel's log.
+    feed = follow_mine(
+        create_session_factory(db),
+        viewer_of(student),
+        {"attemptSubmitted", "badgeEarned"},
+        after=encode_cursor(0),
+    )
+    told = [await asyncio.wait_for(anext(feed), 5) for _ in range(5)]
+    await feed.aclose()  # type: ignore[attr-defined]
+    assert [(e.seq, e.event, e.data.get("score"), e.data.get("code")) for e in told] == [
+        (1, "attemptSubmitted", 10, None),
+        (2, "badgeEarned", None, "FLAWLESS"),
+        (3, "attemptSubmitted", 10, None),
+        (4, "attemptSubmitted", 10, None),
+        (5, "badgeEarned", None, "FLAWLESS_TWICE"),
+    ]
 
 
 async def test_a_test_taken_elsewhere_is_recorded(

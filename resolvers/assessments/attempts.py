@@ -43,6 +43,8 @@ from resolvers.gamification.badges import earn_badges
 from resolvers.input_rules import not_found
 from resolvers.live import tell, user_channel
 
+SUBMITTED_EVENT = "attemptSubmitted"
+
 
 @dataclass(frozen=True)
 class AttemptView:
@@ -131,7 +133,7 @@ async def _grade(uow: UnitOfWork, attempt: Attempt, assessment: Assessment, at: 
     tell(
         uow,
         user_channel(attempt.user_id),
-        "attemptSubmitted",
+        SUBMITTED_EVENT,
         {"attemptId": attempt.id, "score": attempt.score, "maxScore": attempt.max_score},
     )
 
