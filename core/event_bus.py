@@ -109,12 +109,18 @@ class RedisPubSubBackend(BroadcastBackend):
         self._events: asyncio.Queue[Event] = asyncio.Queue()
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
+        self._stopping = False
         self.reconnects = 0
 
     async def connect(self) -> None:
+        self._stopping = False
         self._reader = asyncio.create_task(self._read(), name="event-bus-reader")
 
     async def disconnect(self) -> None:
+        # A cancellation that lands as redis-py's read timeout expires can be taken for
+        # the timeout and lost; the flag still ends the reader at its next poll, so a
+        # shutdown never hangs on it.
+        self._stopping = True
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -157,7 +163,7 @@ class RedisPubSubBackend(BroadcastBackend):
 
     async def _read(self) -> None:
         attempt = 0
-        while True:
+        while not self._stopping:
             try:
                 pubsub = self._client.pubsub()
                 await pubsub.connect()
@@ -168,7 +174,7 @@ class RedisPubSubBackend(BroadcastBackend):
                 if self._channels:
                     await pubsub.subscribe(*self._channels)
                 self._pubsub = pubsub
-                while True:
+                while not self._stopping:
                     message = await pubsub.get_message(timeout=POLL_SECONDS)
                     if message is not None:
                         attempt = 0
