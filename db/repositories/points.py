@@ -82,6 +82,38 @@ class Balance:
     earned_today: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """A ledger entry to write. `at` dates an award to the activity it is for: weekly and
+    monthly sums, the leagues' rollover and the ledger then agree on its period."""
+
+    user_id: uuid.UUID
+    kind: EntryKind
+    amount: int
+    reason: str
+    source_kind: SourceKind
+    source_id: uuid.UUID
+    day: date
+    inputs: dict[str, Any] | None = None
+    at: datetime | None = None
+
+    def values(self) -> dict[str, Any]:
+        now = self.at or utcnow()
+        return {
+            "id": new_id(),
+            "created_at": now,
+            "updated_at": now,
+            "user_id": self.user_id,
+            "kind": self.kind,
+            "amount": self.amount,
+            "reason": self.reason,
+            "source_kind": self.source_kind,
+            "source_id": self.source_id,
+            "day": self.day,
+            "inputs": self.inputs,
+        }
+
+
 class PointRepository(Repository[PointEntry]):
     model = PointEntry
 
@@ -107,17 +139,17 @@ class PointRepository(Repository[PointEntry]):
     async def save_balance(self, balance: Balance) -> None:
         await self.session.execute(_SAVE_BALANCE, _balance_values(balance))
 
-    async def add_award(self, balance: Balance, **entry: Any) -> uuid.UUID | None:
-        """`add_entry(**entry)`, and when it wrote the entry, `save_balance(balance)`: the
+    async def add_award(self, balance: Balance, entry: NewEntry) -> uuid.UUID | None:
+        """`add_entry(entry)`, and when it wrote the entry, `save_balance(balance)`: the
         entry's id, or None (nothing written). One statement on PostgreSQL, as an award is
         the hottest write there is."""
         if self.session.get_bind().dialect.name != "postgresql":
-            entry_id = await self.add_entry(**entry)
+            entry_id = await self.add_entry(entry)
             if entry_id is not None:
                 await self.save_balance(balance)
             return entry_id
         values = _balance_values(balance) | {
-            f"entry_{name}": value for name, value in _entry_values(**entry).items()
+            f"entry_{name}": value for name, value in entry.values().items()
         }
         return (await self.session.execute(_AWARD_POSTGRES, values)).scalar()
 
@@ -139,35 +171,10 @@ class PointRepository(Repository[PointEntry]):
             .values(balance=PointBalance.balance + amount, updated_at=utcnow())
         )
 
-    async def add_entry(
-        self,
-        *,
-        user_id: uuid.UUID,
-        kind: EntryKind,
-        amount: int,
-        reason: str,
-        source_kind: SourceKind,
-        source_id: uuid.UUID,
-        day: date,
-        inputs: dict[str, Any] | None = None,
-        at: datetime | None = None,
-    ) -> uuid.UUID | None:
-        """The entry's id, or None when its source has an entry already (nothing written).
-        `at` dates an award to the activity it is for: weekly and monthly sums, the leagues'
-        rollover and the ledger then agree on the period it belongs to."""
+    async def add_entry(self, entry: NewEntry) -> uuid.UUID | None:
+        """The entry's id, or None when its source has an entry already (nothing written)."""
         result = await self.session.execute(
-            insert_or_ignore(self.session, PointEntry, "id"),
-            _entry_values(
-                user_id=user_id,
-                kind=kind,
-                amount=amount,
-                reason=reason,
-                source_kind=source_kind,
-                source_id=source_id,
-                day=day,
-                inputs=inputs,
-                at=at,
-            ),
+            insert_or_ignore(self.session, PointEntry, "id"), entry.values()
         )
         return result.scalar()
 
@@ -346,31 +353,3 @@ def _midnight(day: date) -> datetime:
 def _balance_values(balance: Balance) -> dict[str, Any]:
     values = {f"new_{name}": getattr(balance, name) for name in BALANCE_COLUMNS}
     return values | {"new_updated_at": utcnow()}
-
-
-def _entry_values(
-    *,
-    user_id: uuid.UUID,
-    kind: EntryKind,
-    amount: int,
-    reason: str,
-    source_kind: SourceKind,
-    source_id: uuid.UUID,
-    day: date,
-    inputs: dict[str, Any] | None = None,
-    at: datetime | None = None,
-) -> dict[str, Any]:
-    now = at or utcnow()
-    return {
-        "id": new_id(),
-        "created_at": now,
-        "updated_at": now,
-        "user_id": user_id,
-        "kind": kind,
-        "amount": amount,
-        "reason": reason,
-        "source_kind": source_kind,
-        "source_id": source_id,
-        "day": day,
-        "inputs": inputs,
-    }

@@ -14,7 +14,7 @@ from db.base import utcnow
 from db.models.goals import Difficulty
 from db.models.points import EntryKind, PointEntry, SourceKind
 from db.repositories.base import Page
-from db.repositories.points import Balance, PointRepository
+from db.repositories.points import Balance, NewEntry, PointRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.gamification.leaderboards import announce_scores
 from resolvers.gamification.rules import (
@@ -125,8 +125,7 @@ async def award_points(
         balance = replace(
             balance, earned_day=request.day, earned_today={**today, kind: earned + amount}
         )
-    entry_id = await points.add_award(
-        balance,
+    entry = NewEntry(
         user_id=request.user_id,
         kind=EntryKind.AWARD,
         amount=amount,
@@ -137,6 +136,7 @@ async def award_points(
         inputs=inputs.to_json(),
         at=request.at,
     )
+    entry_id = await points.add_award(balance, entry)
     if entry_id is None:
         return None  # the source was awarded before: a retry, a redelivery, a double click
     tell(

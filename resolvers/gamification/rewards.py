@@ -24,7 +24,7 @@ from db.models.rewards import (
 )
 from db.models.users import Role
 from db.repositories.base import Page
-from db.repositories.points import PointRepository
+from db.repositories.points import NewEntry, PointRepository
 from db.repositories.rewards import RedemptionRepository, RewardRepository
 from db.repositories.users import PreferencesRepository
 from resolvers.access import Viewer, load_visible, require_role, require_viewer
@@ -141,13 +141,15 @@ async def redeem_reward(
             assert raced is not None
             return _replay(uow, raced, reward_id)
         await points.add_entry(
-            user_id=signed_in.user_id,
-            kind=EntryKind.REDEMPTION,
-            amount=-reward.cost,
-            reason="REWARD_REDEEMED",
-            source_kind=SourceKind.REDEMPTION,
-            source_id=redemption_id,
-            day=await user_day(uow.session, signed_in.user_id),
+            NewEntry(
+                user_id=signed_in.user_id,
+                kind=EntryKind.REDEMPTION,
+                amount=-reward.cost,
+                reason="REWARD_REDEEMED",
+                source_kind=SourceKind.REDEMPTION,
+                source_id=redemption_id,
+                day=await user_day(uow.session, signed_in.user_id),
+            )
         )
         redemption = await redemptions.get(redemption_id)
         assert redemption is not None
@@ -204,13 +206,15 @@ async def cancel_redemption(
         settled = await _settle(uow, redemption_id, RedemptionStatus.CANCELLED)
         points = PointRepository(uow.session)
         refund = await points.add_entry(
-            user_id=settled.user_id,
-            kind=EntryKind.REFUND,
-            amount=settled.cost,
-            reason="REDEMPTION_CANCELLED",
-            source_kind=SourceKind.REFUND,
-            source_id=settled.id,
-            day=await user_day(uow.session, settled.user_id),
+            NewEntry(
+                user_id=settled.user_id,
+                kind=EntryKind.REFUND,
+                amount=settled.cost,
+                reason="REDEMPTION_CANCELLED",
+                source_kind=SourceKind.REFUND,
+                source_id=settled.id,
+                day=await user_day(uow.session, settled.user_id),
+            )
         )
         if refund is None:  # the ledger already holds it: crediting again would diverge
             raise RuntimeError(f"redemption {settled.id} was refunded before")
