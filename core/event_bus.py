@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,9 @@ DEFAULT_QUEUE_SIZE = 256
 # envelope always starts with "{", so they cannot be mistaken for one.
 _RESYNC = "resync"
 _DROPPED = "dropped"
+
+# Adds commands to a Redis pipeline: a write that goes out with a transaction's events.
+RedisWrite = Callable[[Any], None]
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,10 @@ class RedisPubSubBackend(BroadcastBackend):
         self._reader: asyncio.Task[None] | None = None
         self._stopping = False
         self.reconnects = 0
+
+    @property
+    def client(self) -> aioredis.Redis:
+        return self._client
 
     async def connect(self) -> None:
         self._stopping = False
@@ -268,6 +275,29 @@ class EventBus(Broadcast):
             await asyncio.wrap_future(done)
             return
         await self._publish(messages)
+
+    @property
+    def redis(self) -> aioredis.Redis | None:
+        """The Redis client this bus publishes on; None when it is in memory."""
+        backend = self._backend
+        return backend.client if isinstance(backend, RedisPubSubBackend) else None
+
+    async def publish_after(
+        self, redis: aioredis.Redis, writes: Sequence[RedisWrite], envelopes: Iterable[Envelope]
+    ) -> None:
+        """Sends `writes` (commands added to a pipeline of `redis`) and then publishes the
+        envelopes: in one round trip when this bus publishes on that same client."""
+        on_this_loop = self._loop is None or self._loop is asyncio.get_running_loop()
+        async with redis.pipeline(transaction=False) as pipe:
+            for write in writes:
+                write(pipe)
+            if self.redis is redis and on_this_loop:
+                for envelope in envelopes:
+                    pipe.publish(envelope.channel, envelope.encode())
+                await pipe.execute()
+                return
+            await pipe.execute()
+        await self.publish_envelopes(envelopes)
 
     async def _publish(self, messages: list[tuple[str, bytes]]) -> None:
         if isinstance(self._backend, RedisPubSubBackend):

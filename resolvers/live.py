@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
+import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import UserInputError
-from core.event_bus import Envelope, EventBus, Resync, current_bus
+from core.event_bus import Envelope, EventBus, RedisWrite, Resync, current_bus
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.repositories.events import ChannelEventRepository
@@ -44,6 +45,16 @@ class _Pending:
     logged: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
     unlogged: list[Envelope] = field(default_factory=list)
     published: list[Envelope] = field(default_factory=list)
+    redis: aioredis.Redis | None = None
+    writes: list[RedisWrite] = field(default_factory=list)
+
+
+def _pending(uow: UnitOfWork) -> _Pending:
+    pending = uow.scratch.get(_SCRATCH_KEY)
+    if pending is None:
+        pending = uow.scratch[_SCRATCH_KEY] = _Pending()
+        uow.before_commit(lambda: _log(uow, pending))
+    return pending
 
 
 def tell(
@@ -56,14 +67,22 @@ def tell(
     are only published, numbered 0.
     """
     data = orjson.loads(orjson.dumps(data, default=str))  # dates, ids and enums as JSON
-    pending = uow.scratch.get(_SCRATCH_KEY)
-    if pending is None:
-        pending = uow.scratch[_SCRATCH_KEY] = _Pending()
-        uow.before_commit(lambda: _log(uow, pending))
+    pending = _pending(uow)
     if logged:
         pending.logged.setdefault(channel, []).append((event, data))
     else:
         pending.unlogged.append(Envelope(channel, 0, event, data))
+
+
+def write_after_commit(uow: UnitOfWork, redis: aioredis.Redis, write: RedisWrite) -> None:
+    """Adds commands to Redis once the unit of work commits, before its events go out
+    (a leaderboard's scores before the news that they changed), in the same round trip
+    when the events are published on that Redis. A rollback writes nothing."""
+    pending = _pending(uow)
+    if pending.redis is not None and pending.redis is not redis:
+        raise RuntimeError("one unit of work writes to one Redis")
+    pending.redis = redis
+    pending.writes.append(write)
 
 
 async def _log(uow: UnitOfWork, pending: _Pending) -> None:
@@ -80,7 +99,10 @@ async def _log(uow: UnitOfWork, pending: _Pending) -> None:
     pending.published.extend(pending.unlogged)
 
     async def publish() -> None:
-        await current_bus().publish_envelopes(pending.published)
+        if pending.redis is None:
+            await current_bus().publish_envelopes(pending.published)
+        else:
+            await current_bus().publish_after(pending.redis, pending.writes, pending.published)
 
     # Registered now, so it runs after every other effect of the transaction (a
     # leaderboard's scores are written before anyone is told they changed).

@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -14,11 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from core.errors import UserInputError
-from core.event_bus import Envelope, EventBus, Resync, SubscriberDropped
+from core.event_bus import Envelope, EventBus, Resync, SubscriberDropped, current_bus, use_bus
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.repositories.events import ChannelEventRepository
-from resolvers.live import decode_cursor, encode_cursor, follow, prune_events, tell
+from resolvers.live import (
+    decode_cursor,
+    encode_cursor,
+    follow,
+    prune_events,
+    tell,
+    write_after_commit,
+)
 from tests.conftest import TEST_REDIS_URL, requires_redis
 
 Factory = async_sessionmaker[AsyncSession]
@@ -222,3 +231,45 @@ def test_cursors_round_trip_and_foreign_ones_are_refused() -> None:
         with pytest.raises(UserInputError) as refused:
             decode_cursor(bad)
         assert refused.value.code == "INVALID_CURSOR"
+
+
+def add(key: str, amount: int, pipe: Any) -> None:
+    pipe.incr(key, amount)
+
+
+@requires_redis
+async def test_redis_writes_go_out_with_the_events_after_the_commit_only(
+    redis_bus: EventBus, session_factory: Factory
+) -> None:
+    """`write_after_commit`: on the bus's own client the writes and the events share one
+    pipeline; on another client they are written first. A rollback does neither."""
+    assert TEST_REDIS_URL is not None
+    other = aioredis.from_url(TEST_REDIS_URL, decode_responses=True)
+    channel = f"test:{uuid.uuid4()}"
+    bus_client = redis_bus.redis
+    assert bus_client is not None
+    previous = current_bus()
+    use_bus(redis_bus)
+    try:
+        async with redis_bus.subscribe(channel) as feed:
+            for client in (bus_client, other):
+                key = f"test:written:{uuid.uuid4()}"
+                async with UnitOfWork(session_factory) as uow:
+                    write_after_commit(uow, client, partial(add, key, 1))
+                    tell(uow, channel, "rolledBack", {}, logged=False)
+                async with UnitOfWork(session_factory) as uow:
+                    write_after_commit(uow, client, partial(add, key, 5))
+                    write_after_commit(uow, client, partial(add, key, 2))
+                    tell(uow, channel, "committed", {"key": key}, logged=False)
+                    await uow.commit()
+                heard = await asyncio.wait_for(feed.get(), 5)
+                assert isinstance(heard, Envelope)
+                assert (heard.event, heard.data) == ("committed", {"key": key})
+                assert await other.get(key) == "7"
+            with pytest.raises(RuntimeError):
+                async with UnitOfWork(session_factory) as uow:
+                    write_after_commit(uow, bus_client, partial(add, "unused", 1))
+                    write_after_commit(uow, other, partial(add, "unused", 1))
+    finally:
+        use_bus(previous)
+        await other.aclose()

@@ -29,7 +29,7 @@ from db.repositories.points import Balance, PointRepository
 from resolvers.access import Viewer, require_viewer
 from resolvers.gamification.rules import month_start, week_start
 from resolvers.input_rules import not_found
-from resolvers.live import tell
+from resolvers.live import tell, write_after_commit
 
 # How long a rebuilt board is trusted before it is merged with PostgreSQL again: an update
 # lost between a commit and Redis (a crash, a Redis restart) heals within this time.
@@ -116,26 +116,24 @@ def rebuilt_marker(key: str) -> str:
 def announce_scores(uow: UnitOfWork, redis: aioredis.Redis, balance: Balance) -> None:
     """After the commit, writes the user's points to every board they count on, then
     announces each board's change (unlogged: the board itself is the truth)."""
-    uow.after_commit(partial(push_scores, redis, balance))
+    write_after_commit(uow, redis, partial(_write_scores, balance))
     for period, start, points in scores_of(balance):
         if points > 0:
             update = {"userId": str(balance.user_id), "points": points, "periodStart": start}
             tell(uow, board_channel(period), "leaderboardUpdated", update, logged=False)
 
 
-async def push_scores(redis: aioredis.Redis, balance: Balance) -> None:
-    """Writes the user's committed points to every board they count on, in one round trip."""
-    async with redis.pipeline(transaction=False) as pipe:
-        member = str(balance.user_id)
-        for period, start, points in scores_of(balance):
-            if points <= 0:
-                continue
-            key = board_key(period, start)
-            pipe.zadd(key, {member: -points}, lt=True)
-            keep = KEEP_SECONDS[period]
-            if keep is not None:
-                pipe.expire(key, keep)
-        await pipe.execute()
+def _write_scores(balance: Balance, pipe: Any) -> None:
+    """Adds the user's committed points to every board they count on."""
+    member = str(balance.user_id)
+    for period, start, points in scores_of(balance):
+        if points <= 0:
+            continue
+        key = board_key(period, start)
+        pipe.zadd(key, {member: -points}, lt=True)
+        keep = KEEP_SECONDS[period]
+        if keep is not None:
+            pipe.expire(key, keep)
 
 
 async def ensure_built(
