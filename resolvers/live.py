@@ -104,8 +104,8 @@ async def _log(uow: UnitOfWork, pending: _Pending) -> None:
         else:
             await current_bus().publish_after(pending.redis, pending.writes, pending.published)
 
-    # Registered now, so it runs after every other effect of the transaction (a
-    # leaderboard's scores are written before anyone is told they changed).
+    # Registered now, so it runs after every other effect of the transaction; its Redis
+    # writes go first within it (a leaderboard's scores before the news of them).
     uow.after_commit(publish)
 
 
