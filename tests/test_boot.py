@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -87,3 +89,31 @@ def test_export_schema_prints_sdl(project_root: Path, tmp_path: Path) -> None:
         timeout=60,
     )
     assert target.read_text(encoding="utf-8") == printed
+
+
+def test_a_taken_port_ends_the_process_with_an_error(tmp_path: Path) -> None:
+    """The in-process worker and scheduler stop with the failed start: the process exits
+    with uvicorn's start-up failure instead of running on without a server."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "studygraph",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "ENV": "development"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 3
+    assert "address already in use" in done.stdout + done.stderr

@@ -32,10 +32,12 @@ async def in_process_workers(settings: Settings) -> AsyncIterator[None]:
     worker = dramatiq.Worker(broker, worker_timeout=100, worker_threads=2)
     worker.start()
     redis = create_redis(settings)
-    scheduler = asyncio.create_task(run_scheduler(redis), name="embedded-scheduler")
+    stop = asyncio.Event()
+    scheduler = asyncio.create_task(run_scheduler(redis, stop), name="embedded-scheduler")
     try:
         yield
     finally:
+        stop.set()
         scheduler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await scheduler

@@ -7,6 +7,7 @@ the message, the others skip it, so running two schedulers never doubles the wor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,12 +49,17 @@ async def tick(redis: aioredis.Redis, now: datetime) -> list[tuple[str, datetime
     return sent
 
 
-async def run_scheduler(redis: aioredis.Redis) -> None:
-    while True:
+async def run_scheduler(redis: aioredis.Redis, stop: asyncio.Event | None = None) -> None:
+    """Ticks until cancelled or until `stop` is set. The flag is what an embedding process
+    relies on: a cancellation that lands inside a Redis client's call can be swallowed
+    there, and an api waiting for its scheduler to end would then wait for ever."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
         try:
             for name, start in await tick(redis, datetime.now(UTC)):
                 log.info("periodic job enqueued", extra={"job": name, "period": start.isoformat()})
         except Exception:
             # Redis may be restarting; the next tick claims the period again.
             log.exception("scheduler tick failed")
-        await asyncio.sleep(TICK_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), TICK_SECONDS)
