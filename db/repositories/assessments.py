@@ -188,11 +188,3 @@ class ChapterResultRepository:
             if result.attempt_id is not None:
                 found[result.attempt_id].append(result)
         return found
-
-    async def mine(self, user_id: uuid.UUID) -> list[ChapterResult]:
-        rows = await self.session.scalars(
-            select(ChapterResult)
-            .where(ChapterResult.user_id == user_id)
-            .order_by(ChapterResult.taken_at, ChapterResult.id)
-        )
-        return list(rows)

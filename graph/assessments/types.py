@@ -14,6 +14,7 @@ from graph.gamification.types import Badge
 from graph.goals.enums import Difficulty
 from resolvers.assessments.attempts import AttemptView
 from resolvers.assessments.authoring import AssessmentView
+from resolvers.assessments.grading import accuracy_of
 
 
 @strawberry.type(description="A chapter of a subject, with its share of the exam's marks.")
@@ -101,7 +102,7 @@ class Assessment:
             status=a.status,
             time_limit_minutes=a.time_limit_minutes,
             published_at=a.published_at,
-            max_score=sum(q.points for q in view.questions),
+            max_score=view.max_score,
             questions=[Question.of(q, view) for q in view.questions],
         )
 
@@ -150,7 +151,7 @@ class ChapterResult:
             correct=result.correct,
             wrong=result.wrong,
             unanswered=result.unanswered,
-            accuracy=result.correct / total if total else 0.0,
+            accuracy=accuracy_of(result.correct, total),
             minutes=None if result.seconds is None else result.seconds / 60,
             taken_at=result.taken_at,
         )
@@ -200,9 +201,7 @@ class Attempt:
             max_score=a.max_score,
             correct_count=a.correct,
             question_count=a.questions,
-            accuracy=None
-            if a.questions is None or a.correct is None
-            else (a.correct / a.questions if a.questions else 0.0),
+            accuracy=view.accuracy,
             time_taken_seconds=None if taken is None else int(taken.total_seconds()),
             answers=[AttemptAnswer.of(answer) for answer in view.answers],
             chapter_results=[ChapterResult.of(r, chapters[r.chapter_id]) for r in view.results],

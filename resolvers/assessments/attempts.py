@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,7 +38,7 @@ from db.repositories.assessments import (
 from db.repositories.base import Page
 from resolvers.access import Viewer, require_viewer
 from resolvers.assessments.authoring import AssessmentView, can_see, views_of
-from resolvers.assessments.grading import check_response, is_correct
+from resolvers.assessments.grading import accuracy_of, check_response, is_correct
 from resolvers.gamification.badges import earn_badges
 from resolvers.input_rules import not_found
 from resolvers.live import tell, user_channel
@@ -55,6 +55,13 @@ class AttemptView:
     badges: list[Badge]
 
     @property
+    def accuracy(self) -> float | None:
+        a = self.attempt
+        if a.questions is None or a.correct is None:
+            return None  # not graded yet
+        return accuracy_of(a.correct, a.questions)
+
+    @property
     def time_taken(self) -> timedelta | None:
         if self.attempt.submitted_at is None:
             return None
@@ -65,7 +72,7 @@ async def _view(
     session: AsyncSession, viewer: Viewer, attempt: Attempt, badges: Sequence[Badge] = ()
 ) -> AttemptView:
     (view,) = await _views(session, viewer, [attempt])
-    return AttemptView(view.attempt, view.assessment, view.answers, view.results, list(badges))
+    return replace(view, badges=list(badges))
 
 
 async def _views(

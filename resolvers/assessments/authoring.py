@@ -71,6 +71,10 @@ class AssessmentView:
     # The author and admins see the answer key; everyone else only the questions.
     sees_key: bool
 
+    @property
+    def max_score(self) -> int:
+        return sum(q.points for q in self.questions)
+
 
 def is_author(viewer: Viewer, assessment: Assessment) -> bool:
     return viewer.is_admin or assessment.author_id == viewer.user_id

@@ -32,6 +32,11 @@ class Given:
     texts: list[str] | None = None
 
 
+def accuracy_of(correct: int, questions: int) -> float:
+    """Right answers over all the questions: unanswered ones count as not right."""
+    return correct / questions if questions else 0.0
+
+
 def normalised(text: str) -> str:
     return " ".join(text.casefold().split())
 
