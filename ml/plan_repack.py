@@ -20,6 +20,7 @@ of search nodes, so a problem always gets the same plan.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,6 +34,7 @@ MET_BONUS = 4.0  # per task due within the horizon, placed whole before its due
 STRAND_PENALTY = 2.0  # per task left with fewer than min_chunk minutes it could not place
 EXTRA = 4  # tasks with minutes left considered besides those already in the group
 NODES = 600  # search nodes per group
+KEEP = 3  # layouts of a group tried, best first
 EPS = 1e-6
 
 Chunk = tuple[int, int, int]  # task, start, end
@@ -178,26 +180,26 @@ def _search(
 
     # Fixed while the group is searched: the chunks outside it do not move.
     last_end = {i: search.last_end(i) or 0 for i in cands}
-    strands = [(i, bool(search.splittable[i])) for i in cands]
-    dated = [(i, float(search.due[i])) for i in cands if 0 < search.due[i] <= horizon]
     ready_at = {i: _ready(search, i, {}) for i in cands}
     sizes: dict[tuple[int, int, int], list[int]] = {}
 
-    def bonus(rem: dict[int, int], local: dict[int, tuple[int, int]]) -> float:
-        score = 0.0
-        for i, splittable in strands:
-            if splittable and 0 < rem[i] < lo:
-                score -= STRAND_PENALTY
-        for i, due in dated:
-            if rem[i] == 0:
-                mine = local.get(i)
-                last = max(last_end[i], mine[1]) if mine is not None else last_end[i]
-                if last <= due:
-                    score += MET_BONUS
-        return score
+    splittable = {i: bool(search.splittable[i]) for i in cands}
+    due_of = {i: float(search.due[i]) for i in cands if 0 < search.due[i] <= horizon}
+
+    def term(i: int, rem_i: int, local_end: int) -> float:
+        """Task i's share of the bonus and penalty, with `rem_i` minutes left."""
+        if splittable[i] and 0 < rem_i < lo:
+            return -STRAND_PENALTY
+        due = due_of.get(i)
+        if due is not None and rem_i == 0 and max(last_end[i], local_end) <= due:
+            return MET_BONUS
+        return 0.0
+
+    deps = {i: tuple(search.graph.deps[i]) for i in cands}
 
     def ready(i: int, local: dict[int, tuple[int, int]]) -> float:
-        if not local or not any(j in local for j in search.graph.deps[i]):
+        mine = deps[i]
+        if not mine or not local or not any(j in local for j in mine):
             return ready_at[i]
         return _ready(search, i, local)
 
@@ -208,18 +210,29 @@ def _search(
             out = sizes[key] = _lengths(search, i, r, space)
         return out
 
+    def keep(score: float, layout: list[Chunk]) -> None:
+        """Among the best few so far, in score order, the earlier found first on a tie."""
+        if len(found) == KEEP and score <= found[-1][0]:
+            return
+        at = len(found)
+        while at > 0 and found[at - 1][0] < score:
+            at -= 1
+        found.insert(at, (score, list(layout)))
+        del found[KEEP:]
+
     def walk(
         k: int,
         t: int,
         layout: list[Chunk],
         value: float,
+        extra: float,
         rem: dict[int, int],
         local: dict[int, tuple[int, int]],
     ) -> None:
         if budget[0] <= 0:
             return
         budget[0] -= 1
-        found.append((value + bonus(rem, local), list(layout)))
+        keep(value + extra, layout)
         seg = group[k]
         t = max(t, seg.start)
         space = seg.end - t
@@ -229,15 +242,18 @@ def _search(
                 if rem[i] <= 0 or ready(i, local) > t:
                     continue
                 for n in lengths(i, rem[i], space):
-                    options.append((model.slot_value(i, t, t + n), i, n))
-        options.sort(key=lambda o: -o[0] / o[2])
-        for v, i, n in options:
+                    v = model.slot_value(i, t, t + n)
+                    options.append((-v / n, v, i, n))
+        options.sort(key=itemgetter(0))  # stable: on a tie, the order the tasks came in
+        for _, v, i, n in options:
             layout.append((i, t, t + n))
-            rem[i] -= n
             before = local.get(i)
-            done, _ = before or (0, 0)
+            done, end = before or (0, 0)
+            was = term(i, rem[i], end)
+            rem[i] -= n
             local[i] = (done + n, t + n)
-            walk(k, t + n + gap, layout, value + v, rem, local)
+            gain = term(i, rem[i], t + n) - was
+            walk(k, t + n + gap, layout, value + v, extra + gain, rem, local)
             if before is None:
                 del local[i]
             else:
@@ -245,8 +261,10 @@ def _search(
             rem[i] += n
             layout.pop()
         if k + 1 < len(group):
-            walk(k + 1, group[k + 1].start, layout, value, rem, local)
+            walk(k + 1, group[k + 1].start, layout, value, extra, rem, local)
 
-    walk(0, group[0].start, [], 0.0, dict(rem0), {})
+    start = sum(term(i, r, 0) for i, r in rem0.items())
+    walk(0, group[0].start, [], 0.0, start, dict(rem0), {})
+    return [layout for _, layout in found]
     found.sort(key=lambda f: -f[0])
     return [layout for _, layout in found[:3]]
