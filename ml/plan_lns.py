@@ -22,17 +22,23 @@ break lengths (at least 5 minutes):
   then be placed whole (monotone "started" and "still running" cell variables).
 
 Stretches are tried first before each due still missed, with the target required whole
-before its due and the whole plan, refilled, deciding; then across the horizon. A stretch
+before its due and the whole plan, refilled, deciding; then across the horizon. Last, a
+due still missed because what it waits for is placed late reaches back: the target and
+its prerequisites are laid out together in a stretch early in the week, their chunks
+lifted wherever they were (of the target's, only its shortest when it has several), and
+the stretches holding the time they freed are laid out again before the whole plan
+decides: a greedy refill of that time can take it for something worth little. A stretch
 is solved only when its linear relaxation promises a gain (for a target, counting what the
 displaced work could earn elsewhere). A solve stops at a 1% gap, at 200 nodes or at its
-time guard, whichever comes first; the hardest stretches reach the guard, so on a busy
-machine a plan can come out differently from one run to the next (never below the plan
-the local steps made).
+time guard, whichever comes first, and no solve starts after BUDGET_SECONDS; the hardest
+stretches reach the guard, so on a busy machine a plan can come out differently from one
+run to the next (never below the plan the local steps made).
 """
 
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -51,6 +57,8 @@ CELLS = (32, 64)  # cells per stretch before a missed due, smaller first
 SWEEP_CELLS = 48  # cells per stretch when sweeping the horizon
 MISSES = 120  # missed dues tried per plan
 SWEEPS = 24  # sweep stretches per plan
+REACH_BACK = 4  # missed dues tried with what they wait for, early in the week
+REACH_STRETCHES = 2  # stretches tried for each
 EXTRA = 6  # tasks with minutes left, besides those with chunks in the stretch
 MAX_VARS = 25_000  # a stretch with more possible chunks than this is not solved
 MIN_GAIN = 1.0  # objective units a stretch must promise (its relaxation) to be solved
@@ -69,22 +77,29 @@ OPTIONS = {
     "mip_heuristic_run_feasibility_jump": False,
 }
 MIN_GRID = 5
+# Seconds after which no more solves start: a plan stays well inside a job's time limit
+# (60 s by default) on a slow or busy machine, at the cost of some of the polish.
+BUDGET_SECONDS = 20.0
 EPS = 1e-6
 
 
-def polish(search: Search) -> bool:
-    """Lay out stretches again where that raises the objective; True when any did."""
+def polish(search: Search, budget: float = BUDGET_SECONDS) -> bool:
+    """Lay out stretches again where that raises the objective; True when any did. No
+    solve starts once `budget` seconds have passed."""
     if not search.segs:
         return False
+    deadline = time.monotonic() + budget
+
+    def in_time() -> bool:
+        return time.monotonic() < deadline
+
     changed = False
     horizon = search.problem.horizon
     tried = 0
     for i in np.argsort(search.due, kind="stable").tolist():
-        if tried >= MISSES or search.due[i] > horizon:
+        if tried >= MISSES or search.due[i] > horizon or not in_time():
             break
-        if search.due[i] <= 0 or search.blocked[i] or search.r0[i] == 0:
-            continue
-        if on_time(search, i) or not possible(search, i):
+        if not _open_due(search, i):
             continue
         tried += 1
         seen: list[Segment] = []
@@ -96,9 +111,45 @@ def polish(search: Search) -> bool:
             if _solve(search, stretch, i):
                 changed = True
                 break
-    for stretch in _sweep(search)[:SWEEPS]:
-        changed |= _solve(search, stretch)
+    sweeps = _sweep(search)
+    for stretch in sweeps[:SWEEPS]:
+        if in_time():
+            changed |= _solve(search, stretch)
+    order = np.argsort(search.due, kind="stable").tolist()
+    waiting = [i for i in order if _open_due(search, i) and _placed_prerequisites(search, i)]
+    tasks = search.problem.tasks
+    # The most at stake first: the on-time bonus grows with priority and minutes.
+    waiting.sort(key=lambda i: -tasks[i].priority * float(search.r0[i]))
+    for i in waiting[:REACH_BACK]:
+        if in_time():
+            changed |= _reach_back(search, i, sweeps)
     return changed
+
+
+def _open_due(search: Search, i: int) -> bool:
+    """Task i misses a due inside the horizon that the free time before it could hold."""
+    due = search.due[i]
+    if not 0 < due <= search.problem.horizon or search.blocked[i] or search.r0[i] == 0:
+        return False
+    return not on_time(search, i) and possible(search, i)
+
+
+def _placed_prerequisites(search: Search, i: int) -> list[int]:
+    """The chunks of what task i still waits for, where they are placed."""
+    return [c for j in closure(search, i) if j != i for c in search.of_task[j]]
+
+
+def _reach_back(search: Search, i: int, sweeps: list[list[Segment]]) -> bool:
+    """Task i, late because what it waits for is placed late: both laid out again together
+    in a stretch early in the week, each of their chunks lifted wherever it was."""
+    before = _placed_prerequisites(search, i)
+    first = min(search.start[c] for c in before)
+    early = [stretch for stretch in sweeps if stretch[-1].end <= first][:REACH_STRETCHES]
+    mine = list(search.of_task[i])
+    if len(mine) > 1:
+        # Its shortest chunk alone is lifted: the rest may stay, after what moved.
+        mine = [min(mine, key=lambda c: (search.end[c] - search.start[c], c))]
+    return any(_solve(search, stretch, i, lift=before + mine) for stretch in early)
 
 
 def _grid(search: Search) -> int:
@@ -157,13 +208,18 @@ class _Model:
     value: list[float] = field(default_factory=list)
 
 
-def _solve(search: Search, stretch: list[Segment], target: int | None = None) -> bool:
+def _solve(
+    search: Search,
+    stretch: list[Segment],
+    target: int | None = None,
+    lift: list[int] | None = None,
+) -> bool:
     """Lay out `stretch` again; with a `target` task, its chunks elsewhere are lifted too
-    (a task missing its due has them after it, where they earn least)."""
+    (a task missing its due has them after it, where they earn least), or those in `lift`."""
     lo, hi = stretch[0].start, stretch[-1].end
     lifted = {c for c in range(len(search.task)) if lo <= search.start[c] < hi}
     if target is not None:
-        lifted.update(search.of_task[target])
+        lifted.update(search.of_task[target] if lift is None else lift)
     value = search.model.slot_value
     before = sum(value(search.task[c], search.start[c], search.end[c]) for c in lifted)
     play = _play(search, lifted, (lo + hi) // 2, target)
@@ -171,7 +227,7 @@ def _solve(search: Search, stretch: list[Segment], target: int | None = None) ->
         return False
     # For a target, what its layout displaces may still fit elsewhere: the whole plan,
     # refilled, decides; otherwise the stretch's own value does.
-    floor = before if target is None else before - _refill_bound(search, lo, hi, target)
+    floor = before if target is None else before - _refill_bound(search, lo, hi, lifted)
     layout = _build(search, stretch, play, lifted, floor, target)
     if layout is None:
         return False
@@ -179,11 +235,17 @@ def _solve(search: Search, stretch: list[Segment], target: int | None = None) ->
         return False
     state = save(search)
     total = search.value()
+    freed = [(search.start[c], search.end[c]) for c in lifted if not lo <= search.start[c] < hi]
     search.remove(sorted(lifted))
     for i, s, e in layout:
         search.add(i, s, e)
     if target is not None:
         search.fill_gaps()
+    if lift is not None:
+        # The time freed far from the stretch is laid out again too: a greedy refill can
+        # take it for something worth little and strand what the move displaced.
+        for around in _covering(_sweep(search), freed):
+            _solve(search, around)
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
     if valid and search.value() > total + EPS:
         return True
@@ -191,12 +253,26 @@ def _solve(search: Search, stretch: list[Segment], target: int | None = None) ->
     return False
 
 
-def _refill_bound(search: Search, lo: int, hi: int, target: int) -> float:
+def _covering(sweeps: list[list[Segment]], spans: list[tuple[int, int]]) -> list[list[Segment]]:
+    """For each span, the sweep stretch that holds it nearest its middle; each stretch once."""
+    out: list[list[Segment]] = []
+    for start, end in sorted(spans):
+        holding = [st for st in sweeps if st[0].start <= start and end <= st[-1].end]
+        if not holding:
+            continue
+        mid = (start + end) / 2
+        best = min(holding, key=lambda st: abs((st[0].start + st[-1].end) / 2 - mid))
+        if best not in out:
+            out.append(best)
+    return out
+
+
+def _refill_bound(search: Search, lo: int, hi: int, lifted: set[int]) -> float:
     """About the most that work displaced from [lo, hi) could earn elsewhere: in the free
-    time outside it and in the target's own chunks there, which are lifted too."""
+    time outside it and in the lifted chunks there."""
     free = [g for g in search.free_segments() if g.end <= lo or g.start >= hi]
     minutes = int(capacity(np.array([g.end - g.start for g in free]), search.rules).sum())
-    for c in search.of_task[target]:
+    for c in lifted:
         if not lo <= search.start[c] < hi:
             minutes += search.end[c] - search.start[c]
     return minutes * search.model.best_minute

@@ -39,9 +39,11 @@ same local plan.
 Up to `BOTH_GUARDS` tasks, stretches of the plan are then laid out again exactly
 (`ml.plan_lns`: a small integer program per stretch of free segments, first before each
 due still missed, then across the horizon), which finds the chains of moves the local
-steps cannot (work due earlier moving earlier still to make room for a due). Each solve
-has a time guard; on a machine so loaded that a solve reaches it, the plan can differ from
-one run to the next, never below the local plan.
+steps cannot (work due earlier moving earlier still to make room for a due, or a
+prerequisite placed late moving to the start of the week with what waits for it). Each
+solve has a time guard, and the stretches stop after a budget; on a machine so loaded that
+either is reached, the plan can differ from one run to the next, never below the local
+plan.
 
 Replanning: slots of `problem.previous` that are still valid (see `ml.plan_graph.kept_slots`)
 stay exactly where they were; only the rest of each task is placed again.

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from bench.schedules import instance
 from ml.peak_hours import peak_hours
+from ml.plan_lns import polish
 from ml.planner import local_search, objective, plan
 from ml.planning import (
     Interval,
@@ -483,3 +484,30 @@ def test_an_exact_stretch_meets_a_due_the_local_search_misses() -> None:
     assert sum(e - s for s, e in mine) == 90
     assert max(e for _, e in mine) <= 8205
     assert result.objective > local.value() + 800  # 60 more minutes on time
+
+
+def test_a_due_held_back_by_a_late_prerequisite_reaches_back() -> None:
+    # Seed 3 of the 100-task bench: task-24 (150 min, due at the horizon's end) waits for
+    # task-17, which the stretches place on the last day, so task-24 gets 135 minutes and a
+    # 15-minute remainder no chunk can hold. Reaching back puts task-17 on the first day and
+    # a chunk of task-24 on the second; the time they free on the last day is laid out again
+    # (task-80 and task-81, not what a greedy refill would pick). That is the exact optimum.
+    problem = instance(100, 103)
+    result = plan(problem)
+    assert_hard_rules(problem, result)
+    chunks = {
+        key: [(s.start, s.end) for s in result.slots if s.task == key]
+        for key in ("task-17", "task-24")
+    }
+    assert sum(e - s for s, e in chunks["task-24"]) == 150
+    assert max(e for _, e in chunks["task-24"]) <= 10080
+    assert max(e for _, e in chunks["task-17"]) <= min(s for s, _ in chunks["task-24"])
+    assert result.objective > 35689.3  # the exact model's optimum is 35689.379
+
+
+def test_the_exact_stretches_start_nothing_after_their_budget() -> None:
+    problem = instance(20, 23)  # where they meet task-8's due (the test above)
+    search = local_search(problem)
+    value = search.value()
+    assert polish(search, budget=0.0) is False
+    assert search.value() == value
