@@ -121,7 +121,8 @@ def polish(search: Search, budget: float = BUDGET_SECONDS) -> bool:
     # The most at stake first: the on-time bonus grows with priority and minutes.
     waiting.sort(key=lambda i: -tasks[i].priority * float(search.r0[i]))
     for i in waiting[:REACH_BACK]:
-        if in_time():
+        # An earlier reach back may have met this due too, or moved what it waits for.
+        if in_time() and _open_due(search, i):
             changed |= _reach_back(search, i, sweeps)
     return changed
 
@@ -141,8 +142,11 @@ def _placed_prerequisites(search: Search, i: int) -> list[int]:
 
 def _reach_back(search: Search, i: int, sweeps: list[list[Segment]]) -> bool:
     """Task i, late because what it waits for is placed late: both laid out again together
-    in a stretch early in the week, each of their chunks lifted wherever it was."""
+    in a stretch early in the week, the chunks of what it waits for lifted wherever they
+    were."""
     before = _placed_prerequisites(search, i)
+    if not before:
+        return False
     first = min(search.start[c] for c in before)
     early = [stretch for stretch in sweeps if stretch[-1].end <= first][:REACH_STRETCHES]
     mine = list(search.of_task[i])
