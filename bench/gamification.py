@@ -7,11 +7,11 @@ holding points, beside a plain SQL rank query on the same data, run side by side
 Needs PostgreSQL and Redis: BENCH_DATABASE_URL (default the database `bench_gamification`,
 created when missing) and BENCH_REDIS_URL (default redis://127.0.0.1:6379/14, emptied).
 The service functions run as in an api process, on uvloop with its GC settings. An award
-is the service function `award_points`: the ledger row, the balances and every
-affected leaderboard updated, committed to PostgreSQL, its live events logged and
-published; each goes to a different user, none of whom has earned anything yet that day, so
-every award pays in full (none is cut to nothing by the daily cap). A read is the service function `leaderboard` (a weekly page of 10 and the
-caller's rank with neighbours); the baseline is
+is the service function `award_points`: the ledger row, the balances and every affected
+leaderboard updated, committed to PostgreSQL, its live events logged and published. Each
+goes to a different user, none of whom has earned anything yet that day, so every award
+pays in full (none is cut to nothing by the daily cap). A read is the service function
+`leaderboard` (a weekly page of 10 and the caller's rank with neighbours); the baseline is
 `ORDER BY weekly DESC LIMIT 10` + `COUNT(*)` of those ahead of the caller on the same table.
 Targets: >= 1000 awards/s; rank reads >= 20x faster than the SQL baseline.
 """
