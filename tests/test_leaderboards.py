@@ -3,6 +3,7 @@ and Redis rebuilt from PostgreSQL equal to what the live updates built."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime
 
@@ -12,14 +13,17 @@ import redis.asyncio as aioredis
 from sqlalchemy import select
 
 from core.errors import UserInputError
+from core.event_bus import Envelope, current_bus
 from core.ids import from_global_id
 from db.base import utcnow
 from db.models.points import PointBalance
 from db.models.users import Role
 from resolvers.access import Viewer
+from resolvers.gamification.board_updates import BoardUpdate, board_updates
 from resolvers.gamification.leaderboards import (
     LeaderboardPeriod,
     LeaderboardScope,
+    board_channel,
     board_key,
     leaderboard,
 )
@@ -196,3 +200,54 @@ async def test_a_deleted_account_leaves_every_board(
         )
         assert [s.user_id for s in after.entries] == [from_global_id(staying.id)[1]]
         assert after.participants == 1
+
+
+async def _publish_awards(users: list[uuid.UUID]) -> None:
+    """The announcements those users' awards made, all at once, as an award sends them."""
+    channel = board_channel(LeaderboardPeriod.ALL_TIME)
+    await current_bus().publish_envelopes(
+        Envelope(channel, 0, "leaderboardUpdated", {"userId": str(u), "periodStart": None})
+        for u in users
+    )
+
+
+async def test_a_burst_of_awards_makes_two_updates_then_one_per_moment(
+    session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    users = await new_users(session_factory, 8)
+    # users[i] earns (10 + 5 x i) x 1.01 points (a one-day streak), rounded half up.
+    for i, user_id in enumerate(users):
+        await complete(session_factory, user_id, NOW, minutes=30 * i)
+    points = {users[i]: p for i, p in enumerate([10, 15, 20, 25, 30, 35, 40, 45])}
+    watching = current_bus().subscriber_count()
+    updates = board_updates(
+        session_factory,
+        redis,
+        viewer(users[0]),
+        LeaderboardPeriod.ALL_TIME,
+        LeaderboardScope.GLOBAL,
+        clock=lambda: NOW,
+    )
+    first = asyncio.ensure_future(anext(updates))
+    for _ in range(500):  # until the board's feed has subscribed
+        if current_bus().subscriber_count() > watching:
+            break
+        await asyncio.sleep(0.01)
+
+    def changed(update: BoardUpdate) -> list[tuple[int, uuid.UUID, int]]:
+        return [(s.rank, s.user_id, s.points) for s in update.changes]
+
+    try:
+        # The first of a quiet spell goes out at once, the other five in one more update.
+        await _publish_awards(users[:6])
+        assert (await asyncio.wait_for(first, 10)).sequence == 1
+        assert changed(first.result()) == [(8, users[0], 10)]
+        second = await asyncio.wait_for(anext(updates), 10)
+        assert second.sequence == 2
+        assert changed(second) == [(8 - i, users[i], points[users[i]]) for i in (5, 4, 3, 2, 1)]
+        # News right after an update waits for the end of its moment, gathered: not two more.
+        await _publish_awards(users[6:])
+        third = await asyncio.wait_for(anext(updates), 10)
+        assert (third.sequence, changed(third)) == (3, [(1, users[7], 45), (2, users[6], 40)])
+    finally:
+        await updates.aclose()

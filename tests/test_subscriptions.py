@@ -161,7 +161,9 @@ async def test_job_updated_follows_a_job_to_its_end(server: str, http: httpx.Asy
         assert [e["extensions"]["code"] for e in errors] == ["FORBIDDEN"]  # as `job(id)`
 
 
-async def test_leaderboard_updates_are_coalesced(server: str, http: httpx.AsyncClient) -> None:
+async def test_leaderboard_updates_reach_a_watcher_in_order(
+    server: str, http: httpx.AsyncClient
+) -> None:
     watcher = await register(http)
     players = [await register(http) for _ in range(6)]
     goals = [await create_goal(http, p) for p in players]
@@ -184,10 +186,12 @@ async def test_leaderboard_updates_are_coalesced(server: str, http: httpx.AsyncC
             update = (await client.next_data(op))["leaderboardUpdated"]
             updates.append(update)
             seen |= {c["userId"]: c["points"] for c in update["changes"]}
-        # Six awards within a moment: the first at once, the rest gathered; not six.
-        assert len(updates) <= 3
+        # How many updates the six make depends on how the awards spread in time (the
+        # gathering itself is shown in test_leaderboards); each arrives, in order, once.
         assert [u["sequence"] for u in updates] == list(range(1, len(updates) + 1))
         assert sorted(seen.values()) == [23, 30, 38, 45, 53, 61]
+        assert sum(len(u["changes"]) for u in updates) == len(players)
+        assert await client.nothing_within(0.5)
         last = updates[-1]["changes"]
         assert [c["rank"] for c in last] == sorted(c["rank"] for c in last)
 
