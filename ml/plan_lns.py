@@ -30,7 +30,7 @@ the stretches holding the time they freed are laid out again before the whole pl
 decides: a greedy refill of that time can take it for something worth little. A stretch
 is solved only when its linear relaxation promises a gain (for a target, counting what the
 displaced work could earn elsewhere). A solve stops at a 1% gap, at 200 nodes or at its
-time guard, whichever comes first, and no solve starts after BUDGET_SECONDS; the hardest
+time guard, whichever comes first, and no solve starts after the budget; the hardest
 stretches reach the guard, so on a busy machine a plan can come out differently from one
 run to the next (never below the plan the local steps made).
 """
@@ -65,7 +65,6 @@ MIN_GAIN = 1.0  # objective units a stretch must promise (its relaxation) to be 
 OPTIONS = {
     "node_limit": 200,
     "mip_rel_gap": 0.01,
-    "time_limit": 1.0,  # the guard
     # The root node's cut loop finds good layouts here; the primal heuristics mostly
     # repeat it at several times the cost.
     "mip_heuristic_effort": 0.0,
@@ -77,15 +76,18 @@ OPTIONS = {
     "mip_heuristic_run_feasibility_jump": False,
 }
 MIN_GRID = 5
+GUARD_SECONDS = 1.0  # a solve stops here with the best layout it has
 # Seconds after which no more solves start: a plan stays well inside a job's time limit
 # (60 s by default) on a slow or busy machine, at the cost of some of the polish.
 BUDGET_SECONDS = 20.0
 EPS = 1e-6
 
 
-def polish(search: Search, budget: float = BUDGET_SECONDS) -> bool:
+def polish(
+    search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS
+) -> bool:
     """Lay out stretches again where that raises the objective; True when any did. No
-    solve starts once `budget` seconds have passed."""
+    solve starts once `budget` seconds have passed, and each stops after `guard`."""
     if not search.segs:
         return False
     deadline = time.monotonic() + budget
@@ -108,13 +110,13 @@ def polish(search: Search, budget: float = BUDGET_SECONDS) -> bool:
             if not stretch or stretch[0] in seen:
                 break  # no more time before the due than the last stretch had
             seen.append(stretch[0])
-            if _solve(search, stretch, i):
+            if _solve(search, stretch, guard, i):
                 changed = True
                 break
     sweeps = _sweep(search)
     for stretch in sweeps[:SWEEPS]:
         if in_time():
-            changed |= _solve(search, stretch)
+            changed |= _solve(search, stretch, guard)
     order = np.argsort(search.due, kind="stable").tolist()
     waiting = [i for i in order if _open_due(search, i) and _placed_prerequisites(search, i)]
     tasks = search.problem.tasks
@@ -123,7 +125,7 @@ def polish(search: Search, budget: float = BUDGET_SECONDS) -> bool:
     for i in waiting[:REACH_BACK]:
         # An earlier reach back may have met this due too, or moved what it waits for.
         if in_time() and _open_due(search, i):
-            changed |= _reach_back(search, i, sweeps)
+            changed |= _reach_back(search, i, sweeps, guard)
     return changed
 
 
@@ -140,7 +142,7 @@ def _placed_prerequisites(search: Search, i: int) -> list[int]:
     return [c for j in closure(search, i) if j != i for c in search.of_task[j]]
 
 
-def _reach_back(search: Search, i: int, sweeps: list[list[Segment]]) -> bool:
+def _reach_back(search: Search, i: int, sweeps: list[list[Segment]], guard: float) -> bool:
     """Task i, late because what it waits for is placed late: both laid out again together
     in a stretch early in the week, the chunks of what it waits for lifted wherever they
     were."""
@@ -153,7 +155,7 @@ def _reach_back(search: Search, i: int, sweeps: list[list[Segment]]) -> bool:
     if len(mine) > 1:
         # Its shortest chunk alone is lifted: the rest may stay, after what moved.
         mine = [min(mine, key=lambda c: (search.end[c] - search.start[c], c))]
-    return any(_solve(search, stretch, i, lift=before + mine) for stretch in early)
+    return any(_solve(search, stretch, guard, i, lift=before + mine) for stretch in early)
 
 
 def _grid(search: Search) -> int:
@@ -215,6 +217,7 @@ class _Model:
 def _solve(
     search: Search,
     stretch: list[Segment],
+    guard: float,
     target: int | None = None,
     lift: list[int] | None = None,
 ) -> bool:
@@ -232,7 +235,7 @@ def _solve(
     # For a target, what its layout displaces may still fit elsewhere: the whole plan,
     # refilled, decides; otherwise the stretch's own value does.
     floor = before if target is None else before - _refill_bound(search, lo, hi, lifted)
-    layout = _build(search, stretch, play, lifted, floor, target)
+    layout = _build(search, stretch, play, lifted, floor, target, guard)
     if layout is None:
         return False
     if target is None and sum(value(i, s, e) for i, s, e in layout) <= before + EPS:
@@ -249,7 +252,7 @@ def _solve(
         # The time freed far from the stretch is laid out again too: a greedy refill can
         # take it for something worth little and strand what the move displaced.
         for around in _covering(_sweep(search), freed):
-            _solve(search, around)
+            _solve(search, around, guard)
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
     if valid and search.value() > total + EPS:
         return True
@@ -315,6 +318,7 @@ def _build(
     lifted: set[int],
     floor: float,
     target: int | None,
+    guard: float,
 ) -> list[tuple[int, int, int]] | None:
     rules = search.rules
     g = _grid(search)
@@ -380,7 +384,7 @@ def _build(
     for j, i in pairs:
         if stays[i]:
             whole.add(j)
-    return _optimise(model, play, rem, whole, pairs, run_end, gap)
+    return _optimise(model, play, rem, whole, pairs, run_end, gap, guard)
 
 
 def _optimise(
@@ -391,6 +395,7 @@ def _optimise(
     pairs: list[tuple[int, int]],
     run_end: dict[int, int],
     gap: int,
+    guard: float,
 ) -> list[tuple[int, int, int]] | None:
     g, cells, chunks = model.g, model.cells, model.chunks
     m = len(cells)
@@ -473,7 +478,7 @@ def _optimise(
             constraints=constraints,
             integrality=integral,
             bounds=bounds,
-            options=dict(OPTIONS),
+            options={**OPTIONS, "time_limit": guard},
         )
     if res.x is None:
         return None

@@ -266,5 +266,3 @@ def _search(
     start = sum(term(i, r, 0) for i, r in rem0.items())
     walk(0, group[0].start, [], 0.0, start, dict(rem0), {})
     return [layout for _, layout in found]
-    found.sort(key=lambda f: -f[0])
-    return [layout for _, layout in found[:3]]

@@ -56,7 +56,7 @@ import itertools
 from ml.plan_exchange import improve
 from ml.plan_explain import break_reason, risks, task_reason
 from ml.plan_graph import kept_slots, task_graph
-from ml.plan_lns import polish
+from ml.plan_lns import BUDGET_SECONDS, GUARD_SECONDS, polish
 from ml.plan_objective import ValueModel, objective
 from ml.plan_repack import repack
 from ml.plan_repair import repair
@@ -69,9 +69,13 @@ __all__ = ["local_search", "objective", "plan"]
 BOTH_GUARDS = 200  # up to this many tasks, both deadline guards are tried
 
 
-def plan(problem: Problem) -> Plan:
+def plan(
+    problem: Problem, *, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS
+) -> Plan:
+    """The plan; the exact stretches start no solve after `budget` seconds and stop each
+    after `guard` (`ml.plan_lns`)."""
     search = local_search(problem)
-    if len(problem.tasks) <= BOTH_GUARDS and polish(search):
+    if len(problem.tasks) <= BOTH_GUARDS and polish(search, budget, guard):
         search.fill_gaps()
         improve(search)
     return _plan_of(problem, search)
