@@ -83,9 +83,7 @@ BUDGET_SECONDS = 20.0
 EPS = 1e-6
 
 
-def polish(
-    search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS
-) -> bool:
+def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS) -> bool:
     """Lay out stretches again where that raises the objective; True when any did. No
     solve starts once `budget` seconds have passed, and each stops after `guard`."""
     if not search.segs:

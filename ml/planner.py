@@ -69,9 +69,7 @@ __all__ = ["local_search", "objective", "plan"]
 BOTH_GUARDS = 200  # up to this many tasks, both deadline guards are tried
 
 
-def plan(
-    problem: Problem, *, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS
-) -> Plan:
+def plan(problem: Problem, *, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS) -> Plan:
     """The plan; the exact stretches start no solve after `budget` seconds and stop each
     after `guard` (`ml.plan_lns`)."""
     search = local_search(problem)
