@@ -94,6 +94,11 @@ def _repack_group(search: Search, group: list[Segment], nodes: int) -> bool:
     before = old_value + _score_tasks(search, old_tasks)
     search.remove(inside)
     cands = _candidates(search, old_tasks, lo_t, hi_t)
+    seen = (lo_t, hi_t, nodes, tuple(old), _inputs(search, cands))
+    if seen in search.repacked:
+        for i, s, e in old:
+            search.add(i, s, e)
+        return False  # searched as it is now before, and nothing better was found
     before += _score_tasks(search, set(cands) - old_tasks)
     best = _search(search, group, cands, nodes)
     improved = False
@@ -109,7 +114,25 @@ def _repack_group(search: Search, group: list[Segment], nodes: int) -> bool:
     if not improved:
         for i, s, e in old:
             search.add(i, s, e)
+        search.repacked.add(seen)
     return improved
+
+
+def _inputs(search: Search, cands: list[int]) -> tuple[object, ...]:
+    """Everything outside a group that its search and the check of its layouts read:
+    each candidate's minutes left and last end, and where what it waits for and what waits
+    for it stand."""
+    graph = search.graph
+    return tuple(
+        (
+            i,
+            int(search.placed[i]),
+            search.last_end(i),
+            tuple((int(search.placed[j]), search.last_end(j)) for j in graph.deps[i]),
+            tuple(search.first_start(k) for k in graph.dependents[i]),
+        )
+        for i in cands
+    )
 
 
 def _candidates(search: Search, old_tasks: set[int], lo_t: int, hi_t: int) -> list[int]:

@@ -72,6 +72,9 @@ class Search:
         self.task: list[int] = []
         self.of_task: list[list[int]] = [[] for _ in range(n)]
         self.table = CapacityTable(segs, rules, problem.horizon)
+        # Groups repacking searched without finding better, with all their search read:
+        # the same search again would find the same.
+        self.repacked: set[tuple[object, ...]] = set()
 
     def _splittable(self, minutes: int) -> bool:
         lo, hi = self.rules.min_chunk, self.rules.max_chunk
