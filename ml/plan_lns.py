@@ -76,7 +76,7 @@ OPTIONS = {
     "mip_heuristic_run_feasibility_jump": False,
 }
 MIN_GRID = 5
-GUARD_SECONDS = 3.0  # a solve stops here with the best layout it has
+GUARD_SECONDS = 1.0  # a solve stops here with the best layout it has
 # Seconds after which no more solves start: a plan stays well inside a job's time limit
 # (60 s by default) on a slow or busy machine, at the cost of some of the polish.
 BUDGET_SECONDS = 20.0
