@@ -119,15 +119,13 @@ def _repack_group(search: Search, group: list[Segment], nodes: int) -> bool:
 
 
 def _inputs(search: Search, cands: list[int]) -> tuple[object, ...]:
-    """Everything outside a group that its search and the check of its layouts read:
-    each candidate's minutes left and last end, and where what it waits for and what waits
-    for it stand."""
+    """Everything outside a group that its search and the check of its layouts read: each
+    candidate's chunks there, and where what it waits for and what waits for it stand."""
     graph = search.graph
     return tuple(
         (
             i,
-            int(search.placed[i]),
-            search.last_end(i),
+            tuple(sorted((search.start[c], search.end[c]) for c in search.of_task[i])),
             tuple((int(search.placed[j]), search.last_end(j)) for j in graph.deps[i]),
             tuple(search.first_start(k) for k in graph.dependents[i]),
         )

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import dramatiq
 import httpx
@@ -140,36 +141,44 @@ async def test_sweep_resends_a_job_whose_message_was_lost(
 
 
 @pytest.mark.skipif(not TEST_REDIS_URL, reason="two scheduler processes share a real Redis")
-def test_two_schedulers_enqueue_once_per_period(settings: Settings) -> None:
+def test_two_schedulers_enqueue_once_per_period(settings: Settings, tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": str(settings.redis_url),
         "JOB_SWEEP_EVERY_SECONDS": "1",
     }
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "studygraph", "scheduler"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    time.sleep(5)
-    periods: list[str] = []
-    senders = set()
-    for index, process in enumerate(processes):
-        process.terminate()
-        output, _ = process.communicate(timeout=20)
-        for line in output.splitlines():
-            if line.startswith("{") and '"periodic job enqueued"' in line:
-                entry = json.loads(line)
-                if entry["job"] == "jobs.sweep_stale":
-                    periods.append(entry["period"])
-                    senders.add(index)
-    assert len(periods) >= 3
+    logs = [tmp_path / f"scheduler-{k}.log" for k in range(2)]
+    processes = []
+    for log in logs:
+        with log.open("w") as out:
+            command = [sys.executable, "-m", "studygraph", "scheduler"]
+            processes.append(
+                subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+            )
+
+    def sweeps() -> list[str]:
+        periods = []
+        for log in logs:
+            for line in log.read_text().splitlines():
+                if line.startswith("{") and '"periodic job enqueued"' in line:
+                    entry = json.loads(line)
+                    if entry["job"] == "jobs.sweep_stale":
+                        periods.append(entry["period"])
+        return periods
+
+    try:
+        # Until five periods are claimed, both running (however long they took to boot).
+        deadline = time.monotonic() + 60
+        while len(sweeps()) < 5 and time.monotonic() < deadline:
+            assert all(p.poll() is None for p in processes)
+            time.sleep(0.2)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=20)
+    periods = sweeps()
+    assert len(periods) >= 5
     assert len(periods) == len(set(periods)), periods  # no period enqueued twice
 
 

@@ -4,6 +4,7 @@ and Redis rebuilt from PostgreSQL equal to what the live updates built."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, date, datetime
 
@@ -19,6 +20,7 @@ from db.base import utcnow
 from db.models.points import PointBalance
 from db.models.users import Role
 from resolvers.access import Viewer
+from resolvers.gamification import board_updates as board_updates_module
 from resolvers.gamification.board_updates import BoardUpdate, board_updates
 from resolvers.gamification.leaderboards import (
     LeaderboardPeriod,
@@ -212,8 +214,10 @@ async def _publish_awards(users: list[uuid.UUID]) -> None:
 
 
 async def test_a_burst_of_awards_makes_two_updates_then_one_per_moment(
-    session_factory: Factory, redis: aioredis.Redis
+    session_factory: Factory, redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A longer moment, so that a slow machine still publishes within it where it must.
+    monkeypatch.setattr(board_updates_module, "THROTTLE_SECONDS", 1.0)
     users = await new_users(session_factory, 8)
     # users[i] earns (10 + 5 x i) x 1.01 points (a one-day streak), rounded half up.
     for i, user_id in enumerate(users):
@@ -229,10 +233,11 @@ async def test_a_burst_of_awards_makes_two_updates_then_one_per_moment(
         clock=lambda: NOW,
     )
     first = asyncio.ensure_future(anext(updates))
-    for _ in range(500):  # until the board's feed has subscribed
+    for _ in range(1000):  # until the board's feed has subscribed
         if current_bus().subscriber_count() > watching:
             break
         await asyncio.sleep(0.01)
+    assert current_bus().subscriber_count() == watching + 1
 
     def changed(update: BoardUpdate) -> list[tuple[int, uuid.UUID, int]]:
         return [(s.rank, s.user_id, s.points) for s in update.changes]
@@ -250,4 +255,8 @@ async def test_a_burst_of_awards_makes_two_updates_then_one_per_moment(
         third = await asyncio.wait_for(anext(updates), 10)
         assert (third.sequence, changed(third)) == (3, [(1, users[7], 45), (2, users[6], 40)])
     finally:
+        if not first.done():  # the board's feed never subscribed or never told
+            first.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await first
         await updates.aclose()

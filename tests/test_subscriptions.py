@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from resolvers.live import encode_cursor
 from tests.accounts import Account, gql, register
 from tests.process import studygraph_server
 from tests.schedule_api import at, generate, set_windows, tomorrow
@@ -27,6 +28,7 @@ INVITE_CODE = "query ($groupId: ID!) { studyGroup(id: $groupId) { inviteCode } }
 JOIN_GROUP = """mutation ($groupId: ID!, $code: String) {
   joinStudyGroup(groupId: $groupId, inviteCode: $code) { errors { code } } }"""
 JOIN_CHALLENGE = "mutation ($id: ID!) { joinChallenge(challengeId: $id) { errors { code } } }"
+FROM_THE_START = encode_cursor(0)
 POINTS = """
 subscription ($after: String) {
   pointsAwarded(after: $after) { cursor sequence amount reason balance total points { total } }
@@ -63,9 +65,10 @@ async def test_points_awarded_reach_their_owner_only(server: str, http: httpx.As
         Subscriber(server, me.access_token) as mine,
         Subscriber(server, other.access_token) as theirs,
     ):
-        op = await mine.subscribe(POINTS)
-        their_op = await theirs.subscribe(POINTS)
-        await asyncio.sleep(0.2)  # both subscriptions are live
+        # From the start of each (new) user's events: nothing is missed however long
+        # the server takes to set the subscriptions up.
+        op = await mine.subscribe(POINTS, {"after": FROM_THE_START})
+        their_op = await theirs.subscribe(POINTS, {"after": FROM_THE_START})
         await finish_task(http, me, minutes=60)
 
         event = (await mine.next_data(op))["pointsAwarded"]
@@ -86,8 +89,7 @@ async def test_after_replays_what_was_missed_then_continues_live(
 ) -> None:
     me = await register(http)
     async with Subscriber(server, me.access_token) as client:
-        op = await client.subscribe(POINTS)
-        await asyncio.sleep(0.2)
+        op = await client.subscribe(POINTS, {"after": FROM_THE_START})
         await finish_task(http, me, minutes=30)
         first = (await client.next_data(op))["pointsAwarded"]
     # Offline: two more awards happen.

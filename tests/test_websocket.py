@@ -22,16 +22,26 @@ from tests.conftest import make_settings
 PROTOCOL = "graphql-transport-ws"
 
 
-@pytest.fixture
-def ws_client(tmp_path: Path) -> Iterator[TestClient]:
+def serve(tmp_path: Path, **overrides: object) -> Iterator[TestClient]:
     settings = make_settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
-        connection_init_timeout_seconds=0.5,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", **overrides
     )
     upgrade(settings)
     with TestClient(create_app(settings)) as client:
         client.app_settings = settings  # type: ignore[attr-defined]
         yield client
+
+
+@pytest.fixture
+def ws_client(tmp_path: Path) -> Iterator[TestClient]:
+    yield from serve(tmp_path)
+
+
+@pytest.fixture
+def impatient_client(tmp_path: Path) -> Iterator[TestClient]:
+    """Waits only half a second for `connection_init` (the other tests get the default, so
+    a slow machine's pause before the init cannot close their sockets)."""
+    yield from serve(tmp_path, connection_init_timeout_seconds=0.5)
 
 
 def sign_up(client: TestClient) -> dict[str, Any]:
@@ -101,8 +111,8 @@ def test_a6_subscribe_before_ack_closes_4401(ws_client: TestClient) -> None:
         assert closed_code(ws) == 4401
 
 
-def test_a6_no_init_closes_4408(ws_client: TestClient) -> None:
-    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+def test_a6_no_init_closes_4408(impatient_client: TestClient) -> None:
+    with impatient_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
         assert closed_code(ws) == 4408
 
 
