@@ -100,7 +100,8 @@ def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_
     changed = False
     horizon = search.problem.horizon
     tried = 0
-    for i in np.argsort(search.due, kind="stable").tolist():
+    order = np.argsort(search.due, kind="stable").tolist()  # earliest due first
+    for i in order:
         if tried >= MISSES or search.due[i] > horizon or not in_time():
             break
         if not _open_due(search, i):
@@ -119,7 +120,6 @@ def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_
     for stretch in sweeps[:SWEEPS]:
         if in_time():
             changed |= _solve(search, stretch, guard)
-    order = np.argsort(search.due, kind="stable").tolist()
     waiting = [i for i in order if _open_due(search, i) and _placed_prerequisites(search, i)]
     tasks = search.problem.tasks
     # The most at stake first: the on-time bonus grows with priority and minutes.
