@@ -19,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
@@ -28,6 +29,8 @@ from broadcaster._backends.base import BroadcastBackend
 from broadcaster._backends.memory import MemoryBackend
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+
+from core.redis_batches import PipelineBatcher, RedisWrite
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,7 @@ DEFAULT_QUEUE_SIZE = 256
 _RESYNC = "resync"
 _DROPPED = "dropped"
 
-# Adds commands to a Redis pipeline: a write that goes out with a transaction's events.
-RedisWrite = Callable[[Any], None]
+__all__ = ["Envelope", "EventBus", "Feed", "RedisWrite", "Resync", "SubscriberDropped"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class RedisPubSubBackend(BroadcastBackend):
 
     def __init__(self, client: aioredis.Redis):
         self._client = client
+        # Publishes, and the writes that go out with them, of every commit on this loop.
+        self.batcher = PipelineBatcher(client)
         self._channels: set[str] = set()
         self._confirmed: dict[str, asyncio.Future[None]] = {}
         self._resync: set[str] = set()
@@ -160,10 +164,7 @@ class RedisPubSubBackend(BroadcastBackend):
         await self._client.publish(channel, message)
 
     async def publish_many(self, messages: Iterable[tuple[str, bytes]]) -> None:
-        async with self._client.pipeline(transaction=False) as pipe:
-            for channel, message in messages:
-                pipe.publish(channel, message)
-            await pipe.execute()
+        await self.batcher.send([partial(_publish_all, list(messages))])
 
     async def next_published(self) -> Event:
         return await self._events.get()
@@ -287,15 +288,15 @@ class EventBus(Broadcast):
     ) -> None:
         """Sends `writes` (commands added to a pipeline of `redis`) and then publishes the
         envelopes: in one round trip when this bus publishes on that same client."""
+        backend = self._backend
         on_this_loop = self._loop is None or self._loop is asyncio.get_running_loop()
+        if isinstance(backend, RedisPubSubBackend) and backend.client is redis and on_this_loop:
+            messages = [(envelope.channel, envelope.encode()) for envelope in envelopes]
+            await backend.batcher.send([*writes, partial(_publish_all, messages)])
+            return
         async with redis.pipeline(transaction=False) as pipe:
             for write in writes:
                 write(pipe)
-            if self.redis is redis and on_this_loop:
-                for envelope in envelopes:
-                    pipe.publish(envelope.channel, envelope.encode())
-                await pipe.execute()
-                return
             await pipe.execute()
         await self.publish_envelopes(envelopes)
 
@@ -346,6 +347,11 @@ class EventBus(Broadcast):
 
 def _succeeded(task: asyncio.Task[None]) -> bool:
     return not task.cancelled() and task.exception() is None
+
+
+def _publish_all(messages: Sequence[tuple[str, bytes]], pipe: Any) -> None:
+    for channel, message in messages:
+        pipe.publish(channel, message)
 
 
 def _text(value: str | bytes) -> str:
