@@ -20,6 +20,7 @@ from dramatiq import get_broker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core import unit_of_work
 from core.ids import from_global_id
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
@@ -77,21 +78,35 @@ def user_uuid(global_id: str) -> uuid.UUID:
 
 
 async def test_w6_commit_runs_once_rollback_never(
-    worker_app: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+    worker_app: httpx.AsyncClient,
+    session_factory: async_sessionmaker[AsyncSession],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     owner = user_uuid((await register(worker_app)).id)
+    # Every message the process sends, noted on its way to the real broker.
+    sent: list[tuple[str, str]] = []
+    send = unit_of_work._job_sender
+    assert send is not None
+
+    def noting(actor: str, job_id: str, delay_ms: int) -> None:
+        sent.append((actor, job_id))
+        send(actor, job_id, delay_ms)
+
+    monkeypatch.setattr(unit_of_work, "_job_sender", noting)
 
     with pytest.raises(RuntimeError, match="changed my mind"):
         async with UnitOfWork(session_factory) as uow:
             await create_job(uow, owner_id=owner, kind=EXPORT_KIND, actor=EXPORT_ACTOR)
             raise RuntimeError("changed my mind")
+    assert sent == []
 
     async with UnitOfWork(session_factory) as uow:
         job = await create_job(uow, owner_id=owner, kind=EXPORT_KIND, actor=EXPORT_ACTOR)
+        assert sent == []  # not before the commit
         await uow.commit()
+    assert sent == [(EXPORT_ACTOR, str(job.id))]
     finished = await wait_until_finished(session_factory, job.id)
     assert (finished.status, finished.attempts) == (JobStatus.SUCCEEDED, 1)
-    await asyncio.sleep(0.3)  # time enough for a stray message of the rolled-back job to run
     assert await count(session_factory, Job) == 1
     assert await count(session_factory, DataExport) == 1
 
