@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from core.event_bus import Envelope, Feed, current_bus
+from tests.waiting import QUIET_SECONDS, until
 
 
 class Tap:
@@ -29,14 +30,32 @@ class Tap:
             if isinstance(item, Envelope):
                 self._heard.append(item)
 
-    async def envelopes(self, wait: float = 0.5) -> list[Envelope]:
-        """What arrived by now and within `wait` seconds more; forgotten once returned."""
-        await asyncio.sleep(wait)
+    async def envelopes(
+        self,
+        count: int | None = None,
+        *,
+        done: Callable[[list[Envelope]], bool] | None = None,
+        wait: float = 0.5,
+    ) -> list[Envelope]:
+        """What arrived: once `count` events have, or once `done` holds of them, and a
+        moment more for any that should not come; with neither, within `wait` seconds (to
+        see that nothing comes). Forgotten once returned."""
+        if count is None and done is None:
+            await asyncio.sleep(wait)
+        else:
+            finished = done or (lambda heard: len(heard) >= (count or 0))
+            await until(lambda: finished(self._heard), f"the events ({count or done})")
+            await asyncio.sleep(QUIET_SECONDS)
         heard, self._heard = self._heard, []
         return heard
 
-    async def heard(self, wait: float = 0.5) -> list[tuple[str, dict[str, Any]]]:
-        return [(e.channel, {"event": e.event, "data": e.data}) for e in await self.envelopes(wait)]
+    async def heard(
+        self, count: int | None = None, *, done: Callable[[list[Envelope]], bool] | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (e.channel, {"event": e.event, "data": e.data})
+            for e in await self.envelopes(count, done=done)
+        ]
 
     def stop(self) -> None:
         for reader in self._readers:

@@ -29,6 +29,7 @@ from resolvers.live import (
     write_after_commit,
 )
 from tests.conftest import TEST_REDIS_URL, requires_redis
+from tests.waiting import QUIET_SECONDS, subscribed, until
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -128,12 +129,14 @@ async def test_a_gap_in_the_live_stream_is_read_back_from_the_log(
             received.append((item.seq, item.event))
 
     await tell_one(session_factory, channel, "a", 1)  # before: not followed
+    listening = current_bus().subscriber_count()
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(0.3)  # subscribed
+    await subscribed(listening)
     await log_unpublished(session_factory, channel, "b")
     await tell_one(session_factory, channel, "other", 3)  # seq 3 reveals that 2 is missing
     await tell_one(session_factory, channel, "a", 4)
-    await asyncio.sleep(0.5)
+    await until(lambda: len(received) >= 2, "two events")
+    await asyncio.sleep(QUIET_SECONDS)
     listener.cancel()
     assert received == [(2, "b"), (4, "a")]
 
@@ -150,10 +153,12 @@ async def test_after_replays_in_order_then_goes_live(
         async for item in follow(session_factory, channel, {"a"}, after=2):
             received.append(item.seq)
 
+    listening = current_bus().subscriber_count()
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(0.3)
+    await subscribed(listening)
     await tell_one(session_factory, channel, "a", 6)
-    await asyncio.sleep(0.3)
+    await until(lambda: len(received) >= 4, "four events")
+    await asyncio.sleep(QUIET_SECONDS)
     listener.cancel()
     assert received == [3, 4, 5, 6]
 
@@ -172,15 +177,17 @@ async def test_b1_events_missed_while_disconnected_are_caught_up_without_a_new_o
         async for item in follow(session_factory, channel, {"a"}):
             received.append(item.seq)
 
+    listening = current_bus().subscriber_count()
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(0.3)
+    await subscribed(listening)
     admin = aioredis.from_url(TEST_REDIS_URL)
     try:
         await tell_one(session_factory, channel, "a", 1)
-        await asyncio.sleep(0.2)
+        await until(lambda: received == [1], "the first event")
         await admin.client_kill_filter(_type="pubsub")
         await log_unpublished(session_factory, channel, "a")  # while reconnecting
-        await asyncio.sleep(1.0)
+        await until(lambda: len(received) >= 2, "the event missed while disconnected")
+        await asyncio.sleep(QUIET_SECONDS)
     finally:
         listener.cancel()
         await admin.aclose()
@@ -209,7 +216,8 @@ async def test_pruned_events_make_an_old_cursor_expire(
             received.append(item.seq)
 
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(0.3)
+    await until(lambda: len(received) >= 1, "the event after the cursor")
+    await asyncio.sleep(QUIET_SECONDS)
     listener.cancel()
     assert received == [4]
 

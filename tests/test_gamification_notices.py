@@ -52,7 +52,7 @@ async def test_a_completion_announces_points_streak_badge_and_boards(
 
     await complete(session_factory, user_id, NOW, minutes=60)
 
-    messages = await listener.heard()
+    messages = await listener.heard(6)
     mine = f"user:{user_id}"
     events = sorted((channel, body["event"]) for channel, body in messages)
     assert events == [
@@ -101,11 +101,11 @@ async def test_the_rollover_tells_each_member_their_result(
     await listener.watch(f"user:{first}", f"user:{second}")
     await complete(session_factory, first, NOW, minutes=60)  # 20
     await complete(session_factory, second, NOW)  # 10
-    await listener.heard()  # the awards' own notices
+    await listener.heard(10)  # the awards' own: points, streak and three boards each
 
     await roll_over(session_factory, now=datetime(2026, 12, 1, 9, tzinfo=UTC))
 
-    results = {channel: body for channel, body in await listener.heard()}
+    results = {channel: body for channel, body in await listener.heard(2)}
     assert results == {
         f"user:{first}": {
             "event": "leagueSettled",
@@ -179,7 +179,8 @@ async def test_missed_days_settle_streaks_at_the_end_of_each_users_day(
         intact: (2, 0, tuesday),
         far_east: (0, 0, monday),
     }
-    notices = sorted((channel, body["data"]["current"]) for channel, body in await listener.heard())
+    heard = await listener.heard(4)
+    notices = sorted((channel, body["data"]["current"]) for channel, body in heard)
     assert notices == sorted(
         [(f"user:{lost}", 4), (f"user:{far_east}", 0), (f"user:{frozen}", 5), (f"user:{lost}", 0)]
     )

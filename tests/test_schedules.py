@@ -134,7 +134,8 @@ async def test_a_plan_is_made_by_a_job_stored_and_announced(
 
     async with tapped(user_channel(local(me.id))) as tap:
         slots = await planned(api, session_factory, me)
-        heard = [e for e in await tap.envelopes(0.3) if e.event == "scheduleUpdated"]
+        announced = await tap.envelopes(done=lambda h: any(e.event == "scheduleUpdated" for e in h))
+        heard = [e for e in announced if e.event == "scheduleUpdated"]
 
     # Sessions of at most 50 minutes, a 10-minute break between two that follow each other.
     assert slots == [
@@ -173,7 +174,7 @@ async def test_planning_again_with_nothing_changed_tells_nothing(
 
     async with tapped(user_channel(local(me.id))) as tap:
         assert await planned(api, session_factory, me) == first
-        heard = await tap.envelopes(0.3)
+        heard = await tap.envelopes(wait=0.3)
 
     assert [e.data for e in heard] == []
     assert (await plan_status(api, me))["version"] == 1
@@ -287,7 +288,7 @@ async def test_skipping_a_task_frees_its_slots_and_replans_keeping_the_others(
     async with tapped(user_channel(local(me.id))) as tap:
         assert (await mutate(api, me, SKIP, id=skipped))["errors"] == []
         found = await settled(session_factory, me)
-        heard = [e.data["change"] for e in await tap.envelopes(0.3)]
+        heard = [e.data["change"] for e in await tap.envelopes(2)]
 
     assert [j.kind for j in found] == ["SCHEDULE", REPLAN_KIND]
     # The others stay where they were; the breaks between them are no longer needed.
@@ -385,7 +386,7 @@ async def test_task_and_goal_edits_replan_and_deletions_free_their_slots(
             await jobs_after(session_factory, me, mutate(api, me, delete, id=doomed))
             == [REPLAN_KIND] * 3
         )
-        heard = [(e.data["change"], e.data["removed"]) for e in await tap.envelopes(0.3)]
+        heard = [(e.data["change"], e.data["removed"]) for e in await tap.envelopes(1)]
     assert heard[0] == ("TASK_FINISHED", [str(local(i)) for i in doomed_ids])
     assert await task_slots(api, me, tomorrow()) == []
 

@@ -218,7 +218,7 @@ async def test_a_worker_process_tells_live_clients_its_job_changed(
         broker.get_actor(PROBE_ACTOR).send(str(job_id), 0.2)
         workers.start()
         await wait_for(session_factory, job_id, {JobStatus.SUCCEEDED}, within=60)
-        heard = [(channel, body) for channel, body in await tap.heard(wait=1.0)]
+        heard = await tap.heard(done=lambda h: any(e.data["status"] == "SUCCEEDED" for e in h))
     statuses = [body["data"]["status"] for _, body in heard]
     assert statuses[0] == "RUNNING" and statuses[-1] == "SUCCEEDED"
     assert {body["event"] for _, body in heard} == {"jobUpdated"}
