@@ -231,7 +231,7 @@ def _solve(
         lifted.update(search.of_task[target] if lift is None else lift)
     value = search.model.slot_value
     before = sum(value(search.task[c], search.start[c], search.end[c]) for c in lifted)
-    play = _play(search, lifted, (lo + hi) // 2, target)
+    play = _play(search, lifted, lo, (lo + hi) // 2, target)
     if play is None:
         return False
     # For a target, what its layout displaces may still fit elsewhere: the whole plan,
@@ -287,9 +287,11 @@ def _refill_bound(search: Search, lo: int, hi: int, lifted: set[int]) -> float:
     return minutes * search.model.best_minute
 
 
-def _play(search: Search, lifted: set[int], mid: int, target: int | None) -> list[int] | None:
-    """The tasks that may use the stretch: those with a lifted chunk, and of those with
-    minutes left the EXTRA worth most per minute there."""
+def _play(
+    search: Search, lifted: set[int], lo: int, mid: int, target: int | None
+) -> list[int] | None:
+    """The tasks that may use the stretch (from `lo`, its middle at `mid`): those with a
+    lifted chunk, and of those with minutes left the EXTRA worth most per minute there."""
     owners = {search.task[c] for c in lifted}
     if any(not search.splittable[i] for i in owners):
         return None  # a last short piece cannot be laid out on the grid
@@ -298,7 +300,15 @@ def _play(search: Search, lifted: set[int], mid: int, target: int | None) -> lis
     left = left[~np.isin(left, sorted(owners))]
     if left.size > EXTRA:
         length = np.minimum(rest[left], search.rules.max_chunk).astype(np.float64)
-        worth = search.model.estimate(left, mid, mid + length) / length
+        # At the stretch's start or its middle, whichever is worth more: a task due inside
+        # the stretch, already late at its middle, is worth most at its start.
+        worth = (
+            np.maximum(
+                search.model.estimate(left, lo, lo + length),
+                search.model.estimate(left, mid, mid + length),
+            )
+            / length
+        )
         left = left[np.argsort(-worth, kind="stable")[:EXTRA]]
     extra = set(left.tolist())
     if target is not None:  # with what it still waits for
