@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 
 from core.ids import from_global_id
 from core.settings import Settings
+from resolvers.live import encode_cursor
 from tests.accounts import Account, register
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
 from tests.process import free_port, studygraph_server
@@ -48,6 +49,8 @@ POINTS = """subscription ($after: String) {
   pointsAwarded(after: $after) { cursor sequence amount total } }"""
 
 
+# A cursor before the user's first event.
+FROM_THE_START = encode_cursor(0)
 FLOOD = 12_000
 LOUD = "subscription { pointsAwarded { sequence reason } }"
 
@@ -142,10 +145,12 @@ async def test_a_mutation_on_one_instance_reaches_a_subscriber_on_the_other(
 ) -> None:
     me = await register(http_b)
     async with Subscriber(instances.a, me.access_token) as client:
-        op = await client.subscribe(POINTS)
-        await asyncio.sleep(0.3)
+        # From the user's first event: an award made before the subscription is live on
+        # instance A is read back, not missed.
+        op = await client.subscribe(POINTS, {"after": FROM_THE_START})
         await finish_task(http_b, me, minutes=60)
         assert await points(client, op) == (1, 30, 30)
+        assert await client.nothing_within(0.5)
 
 
 async def test_b1_killed_pubsub_and_restarted_redis_lose_nothing(
@@ -154,8 +159,8 @@ async def test_b1_killed_pubsub_and_restarted_redis_lose_nothing(
     me = await register(http_b)
     admin = redis.Redis.from_url(instances.redis.url)
     async with Subscriber(instances.a, me.access_token) as client:
-        op = await client.subscribe(POINTS)
-        await asyncio.sleep(0.3)
+        op = await client.subscribe(POINTS, {"after": FROM_THE_START})
+        await asyncio.sleep(0.3)  # most often live by now: the award below needs the resync
 
         # The pub/sub connections are cut, and the award published at once: instance A is
         # still reconnecting and misses the message, then reads it back from PostgreSQL.
@@ -177,8 +182,7 @@ async def test_b1_after_fills_exactly_what_a_reconnecting_client_missed(
 ) -> None:
     me = await register(http_b)
     async with Subscriber(instances.a, me.access_token) as client:
-        op = await client.subscribe(POINTS)
-        await asyncio.sleep(0.3)
+        op = await client.subscribe(POINTS, {"after": FROM_THE_START})
         await finish_task(http_b, me, minutes=30)
         cursor = (await client.next_data(op))["pointsAwarded"]["cursor"]
     await finish_task(http_b, me, minutes=60)  # while the client is away
