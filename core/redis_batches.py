@@ -39,8 +39,7 @@ class PipelineBatcher:
         loop = asyncio.get_running_loop()
         answered: asyncio.Future[None] = loop.create_future()
         self._waiting.append((writes, answered))
-        # A sender left behind by an event loop that closed never runs again.
-        if self._sender is None or self._sender.get_loop() is not loop:
+        if self._sender is None:
             self._sender = loop.create_task(self._send_waiting(), name="redis-batcher")
         await answered
 
@@ -58,17 +57,20 @@ class PipelineBatcher:
             self._waiting = []
             raise
         finally:
-            if self._sender is asyncio.current_task():
-                self._sender = None
+            self._sender = None
 
     async def _send(self, batch: list[_Waiting]) -> None:
         spans: list[tuple[int, int]] = []
         try:
             async with self._client.pipeline(transaction=False) as pipe:
-                for writes, _ in batch:
+                for writes, answered in batch:
                     start = len(pipe.command_stack)
-                    for write in writes:
-                        write(pipe)
+                    try:
+                        for write in writes:
+                            write(pipe)
+                    except Exception as exc:  # a faulty write fails its own caller only
+                        del pipe.command_stack[start:]
+                        _fail(answered, exc)
                     spans.append((start, len(pipe.command_stack)))
                 self.round_trips += 1
                 replies = await pipe.execute(raise_on_error=False)

@@ -86,6 +86,27 @@ async def test_a_command_error_fails_only_the_caller_whose_command_it_was(
     assert await client.lrange("batch:list", 0, -1) == ["x"]
 
 
+def faulty(pipe: Any) -> None:
+    pipe.rpush("batch:list", "half")
+    raise ValueError("a write that fails while adding its commands")
+
+
+async def test_a_write_that_raises_fails_its_caller_and_sends_none_of_its_commands(
+    client: aioredis.Redis,
+) -> None:
+    batcher = PipelineBatcher(client)
+    results = await asyncio.gather(
+        batcher.send([partial(push, "before")]),
+        batcher.send([partial(push, "mine"), faulty]),
+        batcher.send([partial(push, "after")]),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], ValueError)
+    assert batcher.round_trips == 1
+    assert await client.lrange("batch:list", 0, -1) == ["before", "after"]
+
+
 async def test_a_cancelled_caller_still_has_its_commands_sent(client: aioredis.Redis) -> None:
     batcher = PipelineBatcher(client)
     leaving = asyncio.create_task(batcher.send([partial(push, "left")]))
