@@ -44,8 +44,6 @@ DEFAULT_QUEUE_SIZE = 256
 _RESYNC = "resync"
 _DROPPED = "dropped"
 
-__all__ = ["Envelope", "EventBus", "Feed", "RedisWrite", "Resync", "SubscriberDropped"]
-
 
 @dataclass(frozen=True)
 class Envelope:

@@ -79,9 +79,9 @@ class PipelineBatcher:
                 _fail(answered, exc)
             return
         for (_, answered), (start, end) in zip(batch, spans, strict=True):
-            error = next((r for r in replies[start:end] if isinstance(r, Exception)), None)
-            if answered.done():
+            if answered.done():  # its caller left, or its write failed
                 continue
+            error = next((r for r in replies[start:end] if isinstance(r, Exception)), None)
             if error is None:
                 answered.set_result(None)
             else:

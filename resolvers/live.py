@@ -21,7 +21,8 @@ import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.errors import UserInputError
-from core.event_bus import Envelope, EventBus, RedisWrite, Resync, current_bus
+from core.event_bus import Envelope, EventBus, Resync, current_bus
+from core.redis_batches import RedisWrite
 from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.repositories.events import ChannelEventRepository

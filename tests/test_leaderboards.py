@@ -32,6 +32,7 @@ from resolvers.gamification.leaderboards import (
 from tests.accounts import PASSWORD, register, viewer_of
 from tests.gamification_helpers import Factory, complete, new_users
 from tests.study_api import mutate
+from tests.waiting import subscribed
 
 # Wednesday of ISO week 2026-W48 (which starts on Monday 2026-11-23).
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -233,10 +234,7 @@ async def test_a_burst_of_awards_makes_two_updates_then_one_per_moment(
         clock=lambda: NOW,
     )
     first = asyncio.ensure_future(anext(updates))
-    for _ in range(1000):  # until the board's feed has subscribed
-        if current_bus().subscriber_count() > watching:
-            break
-        await asyncio.sleep(0.01)
+    await subscribed(watching)  # the board's feed
     assert current_bus().subscriber_count() == watching + 1
 
     def changed(update: BoardUpdate) -> list[tuple[int, uuid.UUID, int]]:
