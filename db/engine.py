@@ -38,7 +38,7 @@ def create_engine(settings: Settings, role: Role = "api") -> AsyncEngine:
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_recycle=1800,
-        json_serializer=_json_text,
+        json_serializer=json_text,
         json_deserializer=orjson.loads,
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
@@ -56,7 +56,7 @@ def create_engine(settings: Settings, role: Role = "api") -> AsyncEngine:
     return engine
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
     """JSON columns written by orjson: several times faster than the standard library's
     encoder on the ledger's hot path. Keys that are not plain strings (enum members, as the
     daily caps are counted by) are written as text, as the standard library does."""
@@ -78,7 +78,7 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
         connect_args={"timeout": settings.db_lock_timeout_ms / 1000},
-        json_serializer=_json_text,
+        json_serializer=json_text,
         json_deserializer=orjson.loads,
     )
 

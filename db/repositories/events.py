@@ -12,6 +12,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.events import ChannelEvent, ChannelSequence
+from db.repositories.driver import DriverStatement
 
 # One round trip on PostgreSQL: take the channel's next numbers (locking its counter row
 # until the commit, which keeps numbers in commit order) and write the events under them.
@@ -28,6 +29,7 @@ _APPEND_POSTGRES = text(
     RETURNING seq
     """
 )
+_APPEND_ON_DRIVER = DriverStatement(_APPEND_POSTGRES)
 
 
 class ChannelEventRepository:
@@ -47,10 +49,8 @@ class ChannelEventRepository:
                 ],
                 default=str,
             ).decode()
-            result = await self.session.execute(
-                _APPEND_POSTGRES, {"channel": channel, "n": n, "rows": rows, "at": at}
-            )
-            return sorted(result.scalars())
+            values = {"channel": channel, "n": n, "rows": rows, "at": at}
+            return sorted(row[0] for row in await _APPEND_ON_DRIVER.fetch(self.session, values))
         upsert = (
             sqlite.insert(ChannelSequence)
             .values(channel=channel, last_seq=n)

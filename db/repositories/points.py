@@ -17,6 +17,7 @@ from db.models.points import EntryKind, PointBalance, PointEntry, SourceKind, St
 from db.models.users import User
 from db.repositories.base import Page, Repository
 from db.repositories.dialect import insert_or_ignore, insert_or_lock
+from db.repositories.driver import DriverStatement
 
 BALANCE_COLUMNS = (
     "user_id",
@@ -66,6 +67,13 @@ _AWARD_POSTGRES = (
     .values(_BALANCE_CHANGE)
     .returning(select(_NEW_ENTRY.c.id).scalar_subquery())
     .add_cte(_NEW_ENTRY)
+)
+_AWARD_ON_DRIVER = DriverStatement(_AWARD_POSTGRES)
+_LOCK_ON_DRIVER = DriverStatement(
+    postgresql.insert(_BALANCES)
+    .values({name: bindparam(name) for name in (*BALANCE_COLUMNS, "updated_at")})
+    .on_conflict_do_update(index_elements=["user_id"], set_={"user_id": bindparam("user_id")})
+    .returning(*(_BALANCES.c[name] for name in BALANCE_COLUMNS))
 )
 
 
@@ -120,11 +128,11 @@ class PointRepository(Repository[PointEntry]):
     async def lock_balance(self, user_id: uuid.UUID, week: date, month: date) -> Balance:
         """The user's balance row, created at zero if missing, locked until commit: every
         change of one user's points is serialised on it (SQLite serialises all writers)."""
+        zero = _zero_balance(user_id, week, month, utcnow())
+        if self.session.get_bind().dialect.name == "postgresql":
+            return Balance(*(await _LOCK_ON_DRIVER.fetch(self.session, zero))[0])
         statement = insert_or_lock(self.session, PointBalance, "user_id", *BALANCE_COLUMNS)
-        row = (
-            await self.session.execute(statement, _zero_balance(user_id, week, month, utcnow()))
-        ).one()
-        return Balance(*row)
+        return Balance(*(await self.session.execute(statement, zero)).one())
 
     async def balance(self, user_id: uuid.UUID) -> Balance | None:
         row = (
@@ -151,7 +159,8 @@ class PointRepository(Repository[PointEntry]):
         values = _balance_values(balance) | {
             f"entry_{name}": value for name, value in entry.values().items()
         }
-        return (await self.session.execute(_AWARD_POSTGRES, values)).scalar()
+        rows = await _AWARD_ON_DRIVER.fetch(self.session, values)
+        return rows[0][0] if rows else None
 
     async def debit(self, user_id: uuid.UUID, amount: int) -> int | None:
         """Takes `amount` from the spendable balance only if it is there, in one statement;
