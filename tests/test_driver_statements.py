@@ -64,6 +64,22 @@ async def test_driver_statements_commit_and_roll_back_with_the_unit_of_work(
     assert await events(session_factory) == [("user:x", 1, "a"), ("user:x", 2, "b")]
 
 
+async def test_a_session_used_again_after_its_commit_runs_in_its_new_transaction(
+    session_factory: Factory,
+) -> None:
+    """The driver connection kept for a transaction is not used for the next one: by then
+    it is back in the pool, outside any transaction."""
+    async with session_factory() as session:
+        events_of = ChannelEventRepository(session)
+        assert await events_of.append("user:x", [("kept", {})], AT) == [1]
+        await session.commit()
+        assert await events_of.append("user:x", [("dropped", {})], AT) == [2]
+        await session.rollback()
+        assert await events_of.append("user:x", [("kept too", {})], AT) == [2]
+        await session.commit()
+    assert await events(session_factory) == [("user:x", 1, "kept"), ("user:x", 2, "kept too")]
+
+
 async def test_a_new_connection_begins_its_transaction_before_a_driver_statement(
     settings: Settings, session_factory: Factory
 ) -> None:

@@ -22,6 +22,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from db.engine import json_text
 
+_DRIVER = "driver connection"  # the key in `session.info`
+
 
 class DriverStatement:
     """A statement compiled for asyncpg, with the order of its named parameters. JSON
@@ -52,7 +54,12 @@ class DriverStatement:
 
 
 async def in_transaction(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the session, its transaction begun."""
+    """The asyncpg connection under the session, its transaction begun. Kept in the
+    session's `info` for the rest of the transaction: an award asks for it three times."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_DRIVER)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
     connection = await session.connection()
     driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
     if not driver.is_in_transaction():
@@ -60,4 +67,5 @@ async def in_transaction(session: AsyncSession) -> asyncpg.Connection:
         # ping does that on a connection it hands out again, but a new connection has run
         # none. Beginning it behind the adapter's back would leave it never committed.
         await connection.exec_driver_sql("SELECT 1")
+    session.info[_DRIVER] = (session.sync_session.get_transaction(), driver)
     return driver
