@@ -14,10 +14,15 @@ from strawberry.types.execution import StreamExecutionResult
 
 from core.errors import DomainError, UserInputError
 from core.logging import request_id_var
+from core.outages import SERVICE_UNAVAILABLE, TIMEOUT, outage_code
 
 log = logging.getLogger("studygraph.graphql")
 
 INTERNAL_ERROR_MESSAGE = "Internal server error"
+OUTAGE_MESSAGES: dict[str | None, str] = {
+    SERVICE_UNAVAILABLE: "Service unavailable for a moment; retry",
+    TIMEOUT: "The database took too long; retry",
+}
 T = TypeVar("T")
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
@@ -73,13 +78,21 @@ def shape_errors(errors: list[GraphQLError], *, field_suggestions: bool) -> list
 def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
     original = error.original_error
     if is_unexpected(error):
+        assert original is not None
+        outage = outage_code(original)
+        extensions: dict[str, object] = {
+            "code": outage or "INTERNAL_SERVER_ERROR",
+            "requestId": request_id_var.get(),
+        }
+        if outage is not None:
+            extensions["retryable"] = True
         return GraphQLError(
-            INTERNAL_ERROR_MESSAGE,
+            OUTAGE_MESSAGES.get(outage, INTERNAL_ERROR_MESSAGE),
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id_var.get()},
+            extensions=extensions,
         )
     message = error.message if field_suggestions else _SUGGESTION.sub("", error.message)
     extensions = dict(error.extensions or {})

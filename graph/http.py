@@ -8,6 +8,7 @@ clients, which always get 200 for a well-formed request. Batching is off.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,11 +21,14 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from core.errors import AuthenticationError
+from core.outages import outage_code
 from core.settings import Settings
 from graph.context import Context
-from graph.errors import shape_errors
+from graph.errors import OUTAGE_MESSAGES, shape_errors
 from graph.ide import graphiql_html
 from graph.schema import StudyGraphSchema
+
+log = logging.getLogger("studygraph.http")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
@@ -36,12 +40,21 @@ ContextFactory = Callable[[Request], Awaitable[Context]]
 class RequestRejected(Exception):
     """A request that is not a well-formed GraphQL-over-HTTP request."""
 
-    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str,
+        headers: dict[str, str] | None = None,
+        *,
+        retryable: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.headers = headers or {}
+        self.retryable = retryable
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -118,9 +131,10 @@ class GraphQLHTTPEndpoint:
             params = await self.read_params(request)
             return await self.execute(request, params, media)
         except RequestRejected as rejected:
-            body = {
-                "errors": [{"message": rejected.message, "extensions": {"code": rejected.code}}]
-            }
+            extensions: dict[str, Any] = {"code": rejected.code}
+            if rejected.retryable:
+                extensions["retryable"] = True
+            body = {"errors": [{"message": rejected.message, "extensions": extensions}]}
             return self.respond(body, rejected.status, media or APPLICATION_JSON, rejected.headers)
 
     async def read_params(self, request: Request) -> dict[str, Any]:
@@ -196,6 +210,15 @@ class GraphQLHTTPEndpoint:
                 exc.message,
                 exc.code,
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ) from exc
+        except Exception as exc:
+            # Checking the token reads the database: when it cannot, nothing has run yet.
+            outage = outage_code(exc)
+            if outage is None:
+                raise
+            log.warning("request refused, %s: %r", outage, exc)
+            raise RequestRejected(
+                503, OUTAGE_MESSAGES[outage], outage, {"Retry-After": "1"}, retryable=True
             ) from exc
         try:
             result = await self.schema.execute(
