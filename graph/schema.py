@@ -16,7 +16,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.settings import Settings
@@ -87,9 +86,20 @@ SUBSCRIPTION_PARTS: tuple[type, ...] = (
     AssessmentSubscription,
 )
 
-Query = merge_types("Query", QUERY_PARTS)
-Mutation = merge_types("Mutation", MUTATION_PARTS)
-Subscription = merge_types("Subscription", SUBSCRIPTION_PARTS)
+
+def _root(name: str, parts: tuple[type, ...], description: str) -> type:
+    """A root type made of every domain's part: strawberry's `merge_types` with a
+    description, and a field that two parts define an error rather than a warning."""
+    names = [field.name for part in parts for field in part.__strawberry_definition__.fields]  # type: ignore[attr-defined]
+    twice = sorted({field for field in names if names.count(field) > 1})
+    if twice:
+        raise TypeError(f"{name} gets {', '.join(twice)} from more than one part")
+    return strawberry.type(type(name, parts, {}), description=description)
+
+
+Query = _root("Query", QUERY_PARTS, "What a client can read.")
+Mutation = _root("Mutation", MUTATION_PARTS, "What a client can change.")
+Subscription = _root("Subscription", SUBSCRIPTION_PARTS, "What a client can follow live.")
 
 
 class StudyGraphSchema(strawberry.Schema):

@@ -39,15 +39,17 @@ class UpdateProfileInput:
 
 @strawberry.input(description="A span of a weekday, in the user's local time.")
 class StudyWindowInput:
-    weekday: Weekday
-    start: time
+    weekday: Weekday = strawberry.field(description="The day of the week it recurs on.")
+    start: time = strawberry.field(description="Local time the window opens.")
     end: time = strawberry.field(description="Must be after start (same day).")
 
 
 @strawberry.input(description="Local hours without notifications; may wrap past midnight.")
 class QuietHoursInput:
-    start: time
-    end: time
+    start: time = strawberry.field(description="Local time they begin.")
+    end: time = strawberry.field(
+        description="Local time they end; before start wraps past midnight."
+    )
 
 
 @strawberry.input(description="Preferences to change; omitted fields stay as they are.")
@@ -62,5 +64,7 @@ class PreferencesInput:
     notification_channels: list[NotificationChannel] | None = strawberry.field(
         default=None, description="Replaces the channels."
     )
-    quiet_hours: QuietHoursInput | None = strawberry.field(default=None)
+    quiet_hours: QuietHoursInput | None = strawberry.field(
+        default=None, description="Hours without notifications; replaces the current ones."
+    )
     clear_quiet_hours: bool = strawberry.field(default=False, description="Remove quiet hours.")
