@@ -26,6 +26,7 @@ from core.settings import Settings
 from graph.context import Context
 from graph.errors import OUTAGE_MESSAGES, shape_errors
 from graph.ide import graphiql_html
+from graph.rate_limits import RATE_LIMITED
 from graph.schema import StudyGraphSchema
 
 log = logging.getLogger("studygraph.http")
@@ -261,6 +262,12 @@ class GraphQLHTTPEndpoint:
         )
         if request_error:
             body.pop("data", None)
+        limited = [
+            e for e in result.errors or () if (e.extensions or {}).get("code") == RATE_LIMITED
+        ]
+        if limited:
+            retry_after = str((limited[0].extensions or {})["retryAfter"])
+            return self.respond(body, 429, media, {"Retry-After": retry_after})
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
         return self.respond(body, status, media)
 

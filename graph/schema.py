@@ -36,6 +36,7 @@ from graph.jobs.subscriptions import JobSubscription
 from graph.limits import CachedParser, CostLimiter, directive_limit_rule
 from graph.loaders import FreshLoaders
 from graph.permissions import install_visibility_guard
+from graph.rate_limits import OperationRateLimit
 from graph.relay import Node, NodeQuery
 from graph.schedules.mutations import ScheduleMutation
 from graph.schedules.queries import ScheduleQuery
@@ -122,6 +123,10 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: AddValidationRules([directive_rule]),
         lambda: CostLimiter(max_cost=settings.max_query_cost, max_page_size=settings.max_page_size),
+        lambda: OperationRateLimit(
+            queries_per_minute=settings.queries_per_minute,
+            mutations_per_minute=settings.mutations_per_minute,
+        ),
         lambda: ShapeErrors(field_suggestions=settings.field_suggestions_enabled),
         FreshLoaders,
     ]
