@@ -36,6 +36,16 @@ async def test_register_login_refresh_me(client: httpx.AsyncClient) -> None:
     assert signed_in["user"]["id"] == account.id
 
 
+async def test_passwords_are_stored_as_argon2id_hashes(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    account = await register(client)
+    async with db.connect() as conn:
+        stored = await conn.scalar(select(User.password_hash).where(User.email == account.email))
+    assert stored is not None and stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+
+
 @pytest.mark.parametrize(
     ("email", "password", "name", "code", "field"),
     [

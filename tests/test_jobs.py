@@ -28,10 +28,15 @@ from db.models.jobs import DataExport, Job, JobStatus
 from db.repositories.jobs import JobRepository
 from resolvers.exports import EXPORT_ACTOR, EXPORT_KIND
 from resolvers.jobs import Progress, create_job, report_progress, resend_stale, run_job
+from resolvers.schedules.planning import PLAN_ACTOR
 from tests.accounts import register
 from tests.conftest import TEST_REDIS_URL, make_settings, serve_app
 from tests.worker_probes import CRUNCH_ACTOR
+from workers.broker import create_broker
 from workers.embedded import in_process_workers
+from workers.gamification import ROLLOVER_ACTOR, STREAKS_ACTOR
+from workers.schedules import NIGHTS_ACTOR
+from workers.social import SETTLE_ACTOR
 
 
 @pytest.fixture
@@ -246,3 +251,25 @@ async def test_plain_def_ml_actor_computes_off_the_event_loop(
     assert result["trace"] == 180.0
     assert result["thread"] != result["storedOn"]  # computed in a worker thread, not on the loop
     assert await count(session_factory, Job) == 2  # the job and its one effect row
+
+
+def test_job_actors_retry_back_off_and_stop_as_the_defaults_say() -> None:
+    """8 retries, backoff from 1 s to 5 min, a 60 s time limit: the ledger's actors and
+    every job's."""
+    broker = create_broker(make_settings())
+    expected = {
+        "max_retries": 8,
+        "min_backoff": 1_000,
+        "max_backoff": 300_000,
+        "time_limit": 60_000,
+    }
+    for name in (
+        STREAKS_ACTOR,
+        ROLLOVER_ACTOR,
+        SETTLE_ACTOR,
+        PLAN_ACTOR,
+        NIGHTS_ACTOR,
+        EXPORT_ACTOR,
+    ):
+        options = broker.get_actor(name).options
+        assert {key: options[key] for key in expected} == expected, name

@@ -25,6 +25,24 @@ async def test_depth_limit(settings: Settings) -> None:
     )
 
 
+async def test_the_default_depth_limit_is_ten(client: httpx.AsyncClient) -> None:
+    def tasks_deep(levels: int) -> str:
+        # node is level 0; each `dependsOn` goes one level deeper, and `id` one more.
+        inner = "id"
+        for _ in range(levels - 1):
+            inner = f"dependsOn {{ {inner} }}"
+        return '{ node(id: "VGFzazow") { ... on Task { ' + inner + " } } }"
+
+    allowed = await post(client, tasks_deep(10))
+    assert allowed.status_code == 200
+    assert "depth" not in allowed.text
+    refused = await post(client, tasks_deep(11))
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["message"] == (
+        "'anonymous' exceeds maximum operation depth of 10"
+    )
+
+
 async def test_alias_limit(client: httpx.AsyncClient) -> None:
     assert (await post(client, "{ " + aliases(15) + " }")).status_code == 200
     response = await post(client, "{ " + aliases(16) + " }")

@@ -237,6 +237,41 @@ async def test_refresh_token_expires_when_idle(client: httpx.AsyncClient, db: As
     assert [e["code"] for e in result["errors"]] == ["INVALID_REFRESH_TOKEN"]
 
 
+async def test_a_refresh_family_ends_30_days_after_sign_in_however_often_refreshed(
+    client: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    account = await register(client)
+    columns = (
+        RefreshToken.created_at,
+        RefreshToken.idle_expires_at,
+        RefreshToken.family_expires_at,
+    )
+    async with db.connect() as conn:
+        [(created, idle, family)] = (await conn.execute(select(*columns))).all()
+    assert abs(family - created - timedelta(days=30)) < timedelta(seconds=5)
+    assert abs(idle - created - timedelta(days=7)) < timedelta(seconds=5)
+
+    # An hour before the family ends, a refresh gives a token that lives that hour only,
+    # not seven more days.
+    end = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    async with db.begin() as conn:
+        await conn.execute(update(RefreshToken).values(family_expires_at=end, idle_expires_at=end))
+    refreshed = await refresh(client, account.refresh_token)
+    assert refreshed["errors"] == []
+    unused = select(*columns[1:]).where(RefreshToken.used_at.is_(None))
+    async with db.connect() as conn:
+        assert (await conn.execute(unused)).all() == [(end, end)]
+
+    # Once it has ended, its newest token is refused too.
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    async with db.begin() as conn:
+        await conn.execute(
+            update(RefreshToken).values(family_expires_at=past, idle_expires_at=past)
+        )
+    result = await refresh(client, refreshed["refreshToken"])
+    assert [e["code"] for e in result["errors"]] == ["INVALID_REFRESH_TOKEN"]
+
+
 # --- logout and A8 -----------------------------------------------------------------------
 
 
