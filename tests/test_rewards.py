@@ -122,7 +122,7 @@ class Books:
     balance: int | None  # None: no balance row yet
     total: int | None
     entries: tuple[tuple[EntryKind, int, SourceKind, uuid.UUID], ...]
-    redemptions: tuple[tuple[uuid.UUID, uuid.UUID, RedemptionStatus, int, str], ...]
+    redemptions: tuple[tuple[uuid.UUID, uuid.UUID, RedemptionStatus, int, str | None], ...]
 
     @property
     def ledger_sum(self) -> int:
@@ -389,7 +389,7 @@ async def test_a_key_used_for_another_reward_is_refused_and_changes_nothing(
     )
 
 
-@pytest.mark.parametrize("key", ["", "   ", "k" * 101])
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
 async def test_an_invalid_key_is_refused(
     client: httpx.AsyncClient, session_factory: Factory, redis: aioredis.Redis, key: str
 ) -> None:
@@ -402,8 +402,36 @@ async def test_an_invalid_key_is_refused(
     )
     assert await books(session_factory, local(me.id), reward.id) == before
     # The longest key allowed goes through.
-    longest = await redeem(client, me, reward, "k" * 100)
+    longest = await redeem(client, me, reward, "k" * 255)
     assert (longest["errors"], longest["balance"]) == ([], 270)
+
+
+async def test_a_key_is_kept_24_hours_then_forgotten_and_free_again(
+    client: httpx.AsyncClient, session_factory: Factory, redis: aioredis.Redis
+) -> None:
+    me = await register(client)
+    user_id = local(me.id)
+    assert await give_points(session_factory, redis, user_id, 870) == 310
+    reward = await new_reward(session_factory, cost=40, stock=3)
+    first = await redeem(client, me, reward, "order-1")
+    made = utcnow()
+
+    assert await rewards.forget_idempotency_keys(session_factory, made + timedelta(hours=23)) == 0
+    assert await redeem(client, me, reward, "order-1") == first | {"replayed": True}
+
+    later = made + rewards.KEY_KEPT + timedelta(seconds=1)
+    assert await rewards.forget_idempotency_keys(session_factory, later) == 1
+    second = await redeem(client, me, reward, "order-1")
+    assert (second["replayed"], second["balance"], second["errors"]) == (False, 230, [])
+    assert second["redemption"]["id"] != first["redemption"]["id"]
+    assert second["redemption"]["idempotencyKey"] == "order-1"
+    books_now = await books(session_factory, user_id, reward.id)
+    assert {(r[0], r[4]) for r in books_now.redemptions} == {
+        (local(first["redemption"]["id"]), None),
+        (local(second["redemption"]["id"]), "order-1"),
+    }
+    assert books_now.stock == (1,)
+    assert_consistent(books_now)
 
 
 # --- Refusals change nothing ------------------------------------------------------------

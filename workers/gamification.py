@@ -1,4 +1,5 @@
-"""Gamification actors: the weekly league rollover and streaks at the end of users' days."""
+"""Gamification actors: the weekly league rollover, streaks at the end of users' days and
+forgetting the idempotency keys of day-old redemptions."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import dramatiq
 
 from core.settings import Settings
 from resolvers.gamification.leagues import roll_over
+from resolvers.gamification.rewards import forget_idempotency_keys
 from resolvers.gamification.streaks import settle_streaks
 from workers import scheduler
 from workers.runtime import session_factory_of
 
 ROLLOVER_ACTOR = "gamification.league_rollover"
 STREAKS_ACTOR = "gamification.settle_streaks"
+FORGET_KEYS_ACTOR = "gamification.forget_idempotency_keys"
 # Hourly rather than weekly: the rollover settles every finished week still open, so the
 # first run after Monday 00:00 UTC does the work, and a run lost to an outage is made up.
 ROLLOVER_EVERY = timedelta(hours=1)
@@ -26,6 +29,9 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> None:
 
     async def streak_check() -> None:
         await settle_streaks(session_factory_of(broker))
+
+    async def forget_keys() -> None:
+        await forget_idempotency_keys(session_factory_of(broker))
 
     options: dict[str, Any] = {
         "broker": broker,
@@ -43,4 +49,9 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> None:
     rollover = dramatiq.actor(actor_name=ROLLOVER_ACTOR, **options)(league_rollover)
     scheduler.REGISTRY[ROLLOVER_ACTOR] = scheduler.PeriodicJob(
         ROLLOVER_ACTOR, ROLLOVER_EVERY, lambda _period: rollover.send()
+    )
+    # Hourly: a redemption's key is kept between 24 and 25 hours.
+    forget = dramatiq.actor(actor_name=FORGET_KEYS_ACTOR, **options)(forget_keys)
+    scheduler.REGISTRY[FORGET_KEYS_ACTOR] = scheduler.PeriodicJob(
+        FORGET_KEYS_ACTOR, timedelta(hours=1), lambda _period: forget.send()
     )

@@ -62,7 +62,8 @@ class Redemption(Entity):
         Enum(RedemptionStatus, name="redemption_status", native_enum=False, length=20),
         default=RedemptionStatus.PENDING,
     )
-    idempotency_key: Mapped[str] = mapped_column(String(100))
+    # Kept for KEY_KEPT after the redemption, then forgotten (NULL): the key may be used again.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
     # The spendable balance right after the redemption: part of the answer a repeated key
     # replays.
     balance_after: Mapped[int]

@@ -4,6 +4,7 @@ statement, never a read followed by a write."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -71,6 +72,15 @@ class RedemptionRepository(Repository[Redemption]):
             },
         )
         return result.scalar()
+
+    async def forget_keys(self, made_before: datetime) -> int:
+        """Forgets the idempotency keys of redemptions made before `made_before`."""
+        result = await self.session.execute(
+            update(Redemption)
+            .where(Redemption.idempotency_key.is_not(None), Redemption.created_at < made_before)
+            .values(idempotency_key=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def settle(self, redemption_id: uuid.UUID, status: RedemptionStatus) -> Redemption | None:
         """Moves a PENDING redemption to `status`; None if it is not pending any more."""

@@ -59,8 +59,9 @@ def _redemption_payload(
 class GamificationMutation:
     @strawberry.mutation(
         description="Buys a reward with points, once per `idempotencyKey`: sending the same key "
-        "again (a retry, a double tap) returns the first redemption with `replayed: true`; the "
-        "same key for another reward is IDEMPOTENCY_KEY_REUSED. OUT_OF_STOCK, "
+        "again (a retry, a double tap) within 24 hours returns the first redemption with "
+        "`replayed: true`; the same key for another reward is IDEMPOTENCY_KEY_REUSED. After "
+        "24 hours the key is forgotten and may be used again. OUT_OF_STOCK, "
         "INSUFFICIENT_POINTS and an unknown reward (NOT_FOUND) change nothing.",
         permission_classes=[IsAuthenticated],
     )
@@ -71,7 +72,7 @@ class GamificationMutation:
         idempotency_key: Annotated[
             str,
             strawberry.argument(
-                description="Any string of 1 to 100 characters the client keeps for this purchase."
+                description="Any string of 1 to 255 characters the client keeps for this purchase."
             ),
         ],
     ) -> RedeemRewardPayload:

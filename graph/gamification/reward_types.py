@@ -44,7 +44,9 @@ class Redemption(Node, Guarded):
     source: strawberry.Private[models.Redemption]
     cost: int = strawberry.field(description="Points paid (refunded as is on cancel).")
     status: RedemptionStatus = strawberry.field(description="Pending, fulfilled or cancelled.")
-    idempotency_key: str = strawberry.field(description="The key it was redeemed with.")
+    idempotency_key: str | None = strawberry.field(
+        description="The key it was redeemed with; null once forgotten, 24 hours later."
+    )
     created_at: datetime = strawberry.field(description="When it was redeemed.")
     updated_at: datetime = strawberry.field(description="When its status last changed.")
 

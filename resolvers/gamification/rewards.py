@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,7 +32,9 @@ from resolvers.gamification.rules import local_day
 from resolvers.input_rules import clean_text, clean_title, not_found
 from resolvers.live import tell, user_channel
 
-MAX_KEY_LENGTH = 100
+MAX_KEY_LENGTH = 255
+# A repeated key replays its redemption for at least this long; then it may be used again.
+KEY_KEPT = timedelta(hours=24)
 MAX_COST = 10_000_000
 MAX_STOCK = 1_000_000
 
@@ -299,3 +301,13 @@ async def user_day(session: AsyncSession, user_id: uuid.UUID) -> date:
     """Today in the user's own calendar, which ledger entries are dated by."""
     preferences = await PreferencesRepository(session).current(user_id)
     return local_day(utcnow(), preferences.time_zone, preferences.day_start_hour)
+
+
+async def forget_idempotency_keys(
+    session_factory: async_sessionmaker[AsyncSession], now: datetime | None = None
+) -> int:
+    """Forgets the keys of redemptions older than KEY_KEPT; how many it forgot."""
+    async with session_factory() as session:
+        forgotten = await RedemptionRepository(session).forget_keys((now or utcnow()) - KEY_KEPT)
+        await session.commit()
+    return forgotten
