@@ -26,6 +26,7 @@ from graph.context import Context
 from graph.exports import export_endpoint
 from graph.http import GraphQLHTTPEndpoint
 from graph.live import LiveConnections, follow_revocations
+from graph.metrics import MetricsMiddleware, metrics_endpoint
 from graph.middleware import RequestIdMiddleware
 from graph.schema import build_schema
 from graph.websocket import GraphQLWebSocket, bearer_token
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 READY_CHECK_TIMEOUT_SECONDS = 2.0
 # The GraphQL endpoint answers every method itself, so others get a GraphQL-shaped 405.
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# The routes /metrics times requests by; anything else is counted as "other".
+ROUTES = ("/graphql", "/exports", "/health", "/ready", "/metrics")
 
 # Something the process entry point runs for the app's whole life (the in-process worker
 # of the embedded default, say), without graph/ importing workers/.
@@ -131,6 +134,11 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
             status_code=200 if ok else 503,
         )
 
+    def pool_in_use() -> int:
+        pool = current().engine.sync_engine.pool
+        checked_out = getattr(pool, "checkedout", None)
+        return int(checked_out()) if checked_out is not None else 0
+
     http = GraphQLHTTPEndpoint(schema, settings, make_context)
     websocket = GraphQLWebSocket(
         schema,
@@ -147,8 +155,12 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
             Route("/exports/{job_id}", export_endpoint(make_context)),
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", metrics_endpoint(lambda: len(live), pool_in_use)),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(MetricsMiddleware, routes=ROUTES),
+        ],
         lifespan=lifespan,
     )
 

@@ -15,11 +15,12 @@ from strawberry.types.execution import StreamExecutionResult
 from core.errors import DomainError, UserInputError
 from core.logging import request_id_var
 from core.outages import SERVICE_UNAVAILABLE, TIMEOUT, outage_code
+from graph.metrics import count_error
 
 log = logging.getLogger("studygraph.graphql")
 
 INTERNAL_ERROR_MESSAGE = "Internal server error"
-OUTAGE_MESSAGES: dict[str | None, str] = {
+OUTAGE_MESSAGES: dict[str, str] = {
     SERVICE_UNAVAILABLE: "Service unavailable for a moment; retry",
     TIMEOUT: "The database took too long; retry",
 }
@@ -75,19 +76,31 @@ def shape_errors(errors: list[GraphQLError], *, field_suggestions: bool) -> list
     return [_shape(error, field_suggestions) for error in errors]
 
 
-def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
+def error_code(error: GraphQLError) -> str:
+    """The `extensions.code` a client gets for `error`."""
     original = error.original_error
     if is_unexpected(error):
         assert original is not None
-        outage = outage_code(original)
-        extensions: dict[str, object] = {
-            "code": outage or "INTERNAL_SERVER_ERROR",
-            "requestId": request_id_var.get(),
-        }
-        if outage is not None:
+        return outage_code(original) or "INTERNAL_SERVER_ERROR"
+    if isinstance(original, DomainError):
+        return original.code
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if isinstance(error, GraphQLSyntaxError):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_REQUEST"
+
+
+def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
+    original = error.original_error
+    code = error_code(error)
+    if is_unexpected(error):
+        extensions: dict[str, object] = {"code": code, "requestId": request_id_var.get()}
+        if code in OUTAGE_MESSAGES:
             extensions["retryable"] = True
         return GraphQLError(
-            OUTAGE_MESSAGES.get(outage, INTERNAL_ERROR_MESSAGE),
+            OUTAGE_MESSAGES.get(code, INTERNAL_ERROR_MESSAGE),
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
@@ -95,18 +108,9 @@ def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
             extensions=extensions,
         )
     message = error.message if field_suggestions else _SUGGESTION.sub("", error.message)
-    extensions = dict(error.extensions or {})
-    if isinstance(original, DomainError):
-        extensions["code"] = original.code
-        if original.field:
-            extensions["field"] = original.field
-    elif "code" not in extensions:
-        if isinstance(error, GraphQLSyntaxError):
-            extensions["code"] = "GRAPHQL_PARSE_FAILED"
-        else:
-            extensions["code"] = (
-                "GRAPHQL_VALIDATION_FAILED" if error.path is None else "BAD_REQUEST"
-            )
+    extensions = dict(error.extensions or {}) | {"code": code}
+    if isinstance(original, DomainError) and original.field:
+        extensions["field"] = original.field
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -117,8 +121,10 @@ def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
     )
 
 
-def log_unexpected(errors: list[GraphQLError]) -> None:
+def record_errors(errors: list[GraphQLError]) -> None:
+    """Counts every error by its code (for `/metrics`) and logs our own failures whole."""
     for error in errors:
+        count_error(error_code(error))
         if is_unexpected(error):
             log.error(
                 "unexpected error in %s",

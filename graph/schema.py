@@ -22,7 +22,7 @@ from core.settings import Settings
 from graph.assessments.mutations import AssessmentMutation
 from graph.assessments.queries import AssessmentQuery
 from graph.assessments.subscriptions import AssessmentSubscription
-from graph.errors import ShapeErrors, log_unexpected
+from graph.errors import ShapeErrors, record_errors
 from graph.focus.mutations import FocusMutation
 from graph.focus.queries import FocusQuery
 from graph.gamification.mutations import GamificationMutation
@@ -107,8 +107,8 @@ class StudyGraphSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Request errors are the client's business; only our own failures are logged.
-        log_unexpected(errors)
+        # Request errors are the client's business: counted, and only our own failures logged.
+        record_errors(errors)
 
 
 def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:

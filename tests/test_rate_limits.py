@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.settings import Settings
+from graph.metrics import METRICS
 from graph.rate_limits import WINDOW_SECONDS
 from tests.accounts import Account, register
 from tests.conftest import serve_app
@@ -50,7 +51,9 @@ async def test_queries_over_the_allowance_are_refused_for_that_user_only(
         await inside_one_window()
         for _ in range(3):
             assert (await query(client, me, ME)).json()["data"]["me"]["id"] == me.id
+        counted = METRICS.errors["RATE_LIMITED"]
         refused(await query(client, me, ME), 3, "queries")
+        assert METRICS.errors["RATE_LIMITED"] == counted + 1  # an operator sees it
         # Another user has an allowance of their own, and mutations have theirs.
         assert (await query(client, other, ME)).json()["data"]["me"]["id"] == other.id
         created = await post(
