@@ -2,7 +2,9 @@
 
 Media types: `application/graphql-response+json` (the default when no Accept header is
 sent) with the spec's 4xx codes for request errors, and `application/json` for older
-clients, which always get 200 for a well-formed request. Batching is off.
+clients, which get 200 for a well-formed request. Either way, too many operations a minute
+get 429 and a database that cannot check the token 503, both with `Retry-After`. Batching
+is off.
 """
 
 from __future__ import annotations
