@@ -9,6 +9,8 @@ them, and is told so instead of getting an internal error.
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Iterator
 
 import redis.exceptions
@@ -20,10 +22,19 @@ TIMEOUT = "TIMEOUT"
 _TIMEOUT_STATES = {"57014", "55P03"}  # query_canceled (statement_timeout), lock_not_available
 # admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections; class 08 below
 _UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
+_NETWORK_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
+
+
+class CommitOutcomeUnknown(Exception):
+    """The connection failed while the transaction was committing: the server may have
+    committed it before the answer was lost, so a retry could apply it twice. Not an
+    outage to retry blindly; the client must look before it tries again."""
 
 
 def outage_code(error: BaseException) -> str | None:
     """The retryable code for `error`, or None when it is not an outage."""
+    if isinstance(error, CommitOutcomeUnknown):
+        return None
     for cause in _causes(error):
         if isinstance(cause, sqlalchemy.exc.TimeoutError):  # the pool had nothing free
             return SERVICE_UNAVAILABLE
@@ -39,9 +50,12 @@ def outage_code(error: BaseException) -> str | None:
             cause,
             ConnectionError
             | TimeoutError
+            | socket.gaierror  # the server's name does not resolve
             | redis.exceptions.ConnectionError
             | redis.exceptions.TimeoutError,
         ):
+            return SERVICE_UNAVAILABLE
+        if isinstance(cause, OSError) and cause.errno in _NETWORK_ERRNOS:
             return SERVICE_UNAVAILABLE
     return None
 

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     login_failures_per_account: int = 5
     login_failure_window_seconds: int = 15 * 60
     login_attempts_per_ip_per_minute: int = 20
-    # Per user (per client address when signed out), shared by every api instance.
+    # Per signed-in user, shared by every api instance (signing in has the limits above).
     queries_per_minute: int = Field(default=600, ge=1)
     mutations_per_minute: int = Field(default=60, ge=1)
     log_level: str = "INFO"

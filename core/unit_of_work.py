@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
+import sqlalchemy.exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.outages import CommitOutcomeUnknown, outage_code
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,14 @@ class UnitOfWork:
         steps, self._before_commit = self._before_commit, []
         for step in steps:
             await step()
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except Exception as exc:
+            # A pool with nothing free sent nothing; any other outage may have struck after
+            # the server committed.
+            if outage_code(exc) is None or isinstance(exc, sqlalchemy.exc.TimeoutError):
+                raise
+            raise CommitOutcomeUnknown("the connection failed during the commit") from exc
         self._committed = True
         effects, self._after_commit = self._after_commit, []
         for effect in effects:

@@ -28,6 +28,7 @@ from core.settings import Settings
 from graph.context import Context
 from graph.errors import OUTAGE_MESSAGES, shape_errors
 from graph.ide import graphiql_html
+from graph.metrics import count_error
 from graph.rate_limits import RATE_LIMITED
 from graph.schema import StudyGraphSchema
 
@@ -134,6 +135,7 @@ class GraphQLHTTPEndpoint:
             params = await self.read_params(request)
             return await self.execute(request, params, media)
         except RequestRejected as rejected:
+            count_error(rejected.code)
             extensions: dict[str, Any] = {"code": rejected.code}
             if rejected.retryable:
                 extensions["retryable"] = True
@@ -264,12 +266,15 @@ class GraphQLHTTPEndpoint:
         )
         if request_error:
             body.pop("data", None)
-        limited = [
-            e for e in result.errors or () if (e.extensions or {}).get("code") == RATE_LIMITED
-        ]
-        if limited:
-            retry_after = str((limited[0].extensions or {})["retryAfter"])
+        errors = result.errors or []
+        codes = [(error.extensions or {}).get("code") for error in errors]
+        if RATE_LIMITED in codes:
+            limited = errors[codes.index(RATE_LIMITED)]
+            retry_after = str((limited.extensions or {})["retryAfter"])
             return self.respond(body, 429, media, {"Retry-After": retry_after})
+        if request_error and any(code in OUTAGE_MESSAGES for code in codes):
+            # Redis or the database failed before the operation ran (its rate count, say).
+            return self.respond(body, 503, media, {"Retry-After": "1"})
         status = 400 if request_error and media == GRAPHQL_RESPONSE_JSON else 200
         return self.respond(body, status, media)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from graphql import (
     DirectiveNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -90,20 +89,19 @@ class CostLimiter(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            try:
-                cost = DocumentCost(
-                    context.schema._schema,
-                    document.definitions,
-                    context.variables or {},
-                    self.max_page_size,
-                ).of_operation(context.operation_name)
-                if cost > self.max_cost:
-                    raise GraphQLError(
-                        f"Query cost {cost} exceeds the maximum of {self.max_cost}.",
-                        extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost},
-                    )
-            except GraphQLError as error:
-                context.result = ExecutionResult(data=None, errors=[error])
+            # A refusal is raised, not set as the result: a subscription would start
+            # regardless of a result set here.
+            cost = DocumentCost(
+                context.schema._schema,
+                document.definitions,
+                context.variables or {},
+                self.max_page_size,
+            ).of_operation(context.operation_name)
+            if cost > self.max_cost:
+                raise GraphQLError(
+                    f"Query cost {cost} exceeds the maximum of {self.max_cost}.",
+                    extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost},
+                )
         yield
 
 

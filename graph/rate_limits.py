@@ -11,7 +11,7 @@ import math
 import time
 from collections.abc import AsyncIterator
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -48,13 +48,10 @@ class OperationRateLimit(SchemaExtension):
             )
             if count > allowed:
                 retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-                execution.result = ExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(
-                            f"More than {allowed} {kind} a minute; retry in {retry_after} s.",
-                            extensions={"code": RATE_LIMITED, "retryAfter": retry_after},
-                        )
-                    ],
+                # Raised, not set as the result: a subscription would start regardless of
+                # a result set here, while an error raised in this hook ends any operation.
+                raise GraphQLError(
+                    f"More than {allowed} {kind} a minute; retry in {retry_after} s.",
+                    extensions={"code": RATE_LIMITED, "retryAfter": retry_after},
                 )
         yield

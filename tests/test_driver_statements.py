@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.settings import Settings
 from core.unit_of_work import UnitOfWork
@@ -19,6 +19,7 @@ from db.repositories.events import ChannelEventRepository
 from db.repositories.points import PointRepository
 from tests.conftest import requires_postgres
 from tests.gamification_helpers import new_users
+from tests.waiting import waiting_on_a_lock
 
 pytestmark = requires_postgres
 WEEK, MONTH = date(2026, 11, 30), date(2026, 11, 1)
@@ -98,7 +99,7 @@ async def test_a_new_connection_begins_its_transaction_before_a_driver_statement
 
 
 async def test_a_driver_statements_lock_is_held_until_the_commit(
-    session_factory: Factory,
+    session_factory: Factory, db: AsyncEngine
 ) -> None:
     [user] = await new_users(session_factory, 1)
     order: list[str] = []
@@ -123,7 +124,7 @@ async def test_a_driver_statements_lock_is_held_until_the_commit(
     waiting = asyncio.create_task(second())
     holding = asyncio.create_task(first())
     await first_locked.wait()
-    await asyncio.sleep(0.3)  # the second lock is asked for meanwhile; it must not be given
+    await waiting_on_a_lock(db)  # the second asks for the lock and is made to wait
     assert order == []
     release.set()
     await asyncio.gather(holding, waiting)

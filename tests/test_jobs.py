@@ -34,7 +34,7 @@ from tests.conftest import TEST_REDIS_URL, make_settings, serve_app
 from tests.worker_probes import CRUNCH_ACTOR
 from workers.broker import create_broker
 from workers.embedded import in_process_workers
-from workers.gamification import ROLLOVER_ACTOR, STREAKS_ACTOR
+from workers.gamification import FORGET_KEYS_ACTOR, ROLLOVER_ACTOR, STREAKS_ACTOR
 from workers.schedules import NIGHTS_ACTOR
 from workers.social import SETTLE_ACTOR
 
@@ -266,6 +266,7 @@ def test_job_actors_retry_back_off_and_stop_as_the_defaults_say() -> None:
     for name in (
         STREAKS_ACTOR,
         ROLLOVER_ACTOR,
+        FORGET_KEYS_ACTOR,
         SETTLE_ACTOR,
         PLAN_ACTOR,
         NIGHTS_ACTOR,

@@ -22,7 +22,7 @@ from tests.accounts import Account, gql, register
 from tests.conftest import requires_postgres, serve_app
 from tests.graphql import post
 from tests.study_api import create_goal, create_task
-from tests.waiting import PATIENCE_SECONDS
+from tests.waiting import waiting_on_a_lock
 
 pytestmark = requires_postgres
 
@@ -44,23 +44,6 @@ async def task_locked(engine: AsyncEngine, task_id: str) -> AsyncIterator[None]:
         )
         yield
         await conn.rollback()
-
-
-async def waiting_on_a_lock(engine: AsyncEngine) -> int:
-    """The pid of the api's backend that waits for a lock, once there is one."""
-    query = text(
-        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND application_name = 'studygraph-api' AND datname = current_database()"
-    )
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + PATIENCE_SECONDS
-    while loop.time() < deadline:
-        async with engine.connect() as conn:
-            pid = await conn.scalar(query)
-        if pid is not None:
-            return int(pid)
-        await asyncio.sleep(0.02)
-    raise AssertionError("no request came to wait for the lock")
 
 
 def retryable(result: dict[str, Any], code: str, path: str) -> None:

@@ -4,9 +4,11 @@ it runs nothing and gets 429 with when to retry; other users are not affected.""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.settings import Settings
@@ -15,9 +17,12 @@ from graph.rate_limits import WINDOW_SECONDS
 from tests.accounts import Account, register
 from tests.conftest import serve_app
 from tests.graphql import post
+from tests.process import studygraph_server
 from tests.study_api import CREATE_GOAL
+from tests.ws_client import Subscriber
 
 ME = "{ me { id } }"
+BOARD = "subscription { leaderboardUpdated(period: ALL_TIME) { sequence } }"
 GOALS = "{ goals(first: 10) { edges { node { title } } } }"
 
 
@@ -97,5 +102,36 @@ async def test_signing_up_and_in_are_not_counted_against_an_address(
 
 
 def test_the_defaults_are_600_queries_and_60_mutations_a_minute() -> None:
-    defaults = Settings()
-    assert (defaults.queries_per_minute, defaults.mutations_per_minute) == (600, 60)
+    fields = Settings.model_fields
+    assert (fields["queries_per_minute"].default, fields["mutations_per_minute"].default) == (
+        600,
+        60,
+    )
+
+
+async def test_a_subscription_over_the_allowance_does_not_start(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Over WebSocket too: starting a subscription counts as a query, and one over the
+    allowance gets the error instead of a feed."""
+    if os.environ.get("REDIS_URL"):
+        pytest.skip("the embedded default needs REDIS_URL unset")
+    workdir = tmp_path_factory.mktemp("limited")
+    env = {
+        "ENV": "development",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'limited.db'}",
+        "QUERIES_PER_MINUTE": "2",
+    }
+    with studygraph_server(env, cwd=workdir) as (base, _process):
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            me = await register(http)
+        await inside_one_window()
+        async with Subscriber(base, me.access_token) as client:
+            ops = [await client.subscribe(BOARD) for _ in range(3)]
+            message = await client.receive()
+            assert (message["type"], message["id"]) == ("next", ops[2])
+            [error] = message["payload"]["errors"]
+            assert error["extensions"]["code"] == "RATE_LIMITED"
+            assert message["payload"].get("data") is None
+            assert await client.receive() == {"id": ops[2], "type": "complete"}
+            assert await client.nothing_within(0.5)  # the first two started, quietly

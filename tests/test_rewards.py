@@ -419,8 +419,18 @@ async def test_a_key_is_kept_24_hours_then_forgotten_and_free_again(
     assert await rewards.forget_idempotency_keys(session_factory, made + timedelta(hours=23)) == 0
     assert await redeem(client, me, reward, "order-1") == first | {"replayed": True}
 
+    async def last_changed() -> object:
+        async with session_factory() as session:
+            return await session.scalar(
+                select(Redemption.updated_at).where(
+                    Redemption.id == local(first["redemption"]["id"])
+                )
+            )
+
+    changed = await last_changed()
     later = made + rewards.KEY_KEPT + timedelta(seconds=1)
-    assert await rewards.forget_idempotency_keys(session_factory, later) == 1
+    assert await rewards.forget_idempotency_keys(session_factory, later, batch=1) == 1
+    assert await last_changed() == changed  # forgetting the key is no change of status
     second = await redeem(client, me, reward, "order-1")
     assert (second["replayed"], second["balance"], second["errors"]) == (False, 230, [])
     assert second["redemption"]["id"] != first["redemption"]["id"]

@@ -262,12 +262,10 @@ async def test_a_refresh_family_ends_30_days_after_sign_in_however_often_refresh
     async with db.connect() as conn:
         assert (await conn.execute(unused)).all() == [(end, end)]
 
-    # Once it has ended, its newest token is refused too.
+    # Once the family has ended, its newest token is refused, idle or not.
     past = datetime.now(UTC) - timedelta(seconds=1)
     async with db.begin() as conn:
-        await conn.execute(
-            update(RefreshToken).values(family_expires_at=past, idle_expires_at=past)
-        )
+        await conn.execute(update(RefreshToken).values(family_expires_at=past))
     result = await refresh(client, refreshed["refreshToken"])
     assert [e["code"] for e in result["errors"]] == ["INVALID_REFRESH_TOKEN"]
 

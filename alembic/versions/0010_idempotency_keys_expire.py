@@ -25,6 +25,12 @@ def upgrade() -> None:
             type_=sa.String(length=255),
             nullable=True,
         )
+        batch_op.create_index(
+            "ix_redemptions_keyed_created_at",
+            ["created_at"],
+            postgresql_where=sa.text("idempotency_key IS NOT NULL"),
+            sqlite_where=sa.text("idempotency_key IS NOT NULL"),
+        )
 
 
 def downgrade() -> None:
@@ -38,6 +44,7 @@ def downgrade() -> None:
         "WHERE length(idempotency_key) > 100"
     )
     with op.batch_alter_table("redemptions", schema=None) as batch_op:
+        batch_op.drop_index("ix_redemptions_keyed_created_at")
         batch_op.alter_column(
             "idempotency_key",
             existing_type=sa.String(length=255),

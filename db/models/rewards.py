@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Entity
@@ -50,6 +50,13 @@ class Redemption(Entity):
         # A repeated key finds the first redemption instead of making a second one.
         UniqueConstraint("user_id", "idempotency_key"),
         Index("ix_redemptions_user_id_created_at", "user_id", "created_at"),
+        # The hourly job that forgets day-old keys reads only the redemptions still keyed.
+        Index(
+            "ix_redemptions_keyed_created_at",
+            "created_at",
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+            sqlite_where=text("idempotency_key IS NOT NULL"),
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

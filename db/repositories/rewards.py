@@ -73,12 +73,20 @@ class RedemptionRepository(Repository[Redemption]):
         )
         return result.scalar()
 
-    async def forget_keys(self, made_before: datetime) -> int:
-        """Forgets the idempotency keys of redemptions made before `made_before`."""
+    async def forget_keys(self, made_before: datetime, limit: int) -> int:
+        """Forgets the idempotency keys of up to `limit` redemptions made before
+        `made_before`, oldest first; how many it forgot."""
+        oldest = (
+            select(Redemption.id)
+            .where(Redemption.idempotency_key.is_not(None), Redemption.created_at < made_before)
+            .order_by(Redemption.created_at)
+            .limit(limit)
+        )
         result = await self.session.execute(
             update(Redemption)
-            .where(Redemption.idempotency_key.is_not(None), Redemption.created_at < made_before)
-            .values(idempotency_key=None)
+            .where(Redemption.id.in_(oldest.scalar_subquery()))
+            # Not a change of the redemption's status: `updatedAt` keeps saying when that was.
+            .values(idempotency_key=None, updated_at=Redemption.updated_at)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -304,10 +304,18 @@ async def user_day(session: AsyncSession, user_id: uuid.UUID) -> date:
 
 
 async def forget_idempotency_keys(
-    session_factory: async_sessionmaker[AsyncSession], now: datetime | None = None
+    session_factory: async_sessionmaker[AsyncSession],
+    now: datetime | None = None,
+    batch: int = 1000,
 ) -> int:
-    """Forgets the keys of redemptions older than KEY_KEPT; how many it forgot."""
-    async with session_factory() as session:
-        forgotten = await RedemptionRepository(session).forget_keys((now or utcnow()) - KEY_KEPT)
-        await session.commit()
-    return forgotten
+    """Forgets the keys of redemptions older than KEY_KEPT, a batch per transaction (a
+    backlog never makes one long statement); how many it forgot."""
+    made_before = (now or utcnow()) - KEY_KEPT
+    total = 0
+    while True:
+        async with session_factory() as session:
+            forgotten = await RedemptionRepository(session).forget_keys(made_before, batch)
+            await session.commit()
+        total += forgotten
+        if forgotten < batch:
+            return total
