@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import strawberry
@@ -91,8 +92,12 @@ SUBSCRIPTION_PARTS: tuple[type, ...] = (
 def _root(name: str, parts: tuple[type, ...], description: str) -> type:
     """A root type made of every domain's part: strawberry's `merge_types` with a
     description, and a field that two parts define an error rather than a warning."""
-    names = [field.name for part in parts for field in part.__strawberry_definition__.fields]  # type: ignore[attr-defined]
-    twice = sorted({field for field in names if names.count(field) > 1})
+    names = Counter(
+        field.name
+        for part in parts
+        for field in part.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    )
+    twice = sorted(field for field, count in names.items() if count > 1)
     if twice:
         raise TypeError(f"{name} gets {', '.join(twice)} from more than one part")
     return strawberry.type(type(name, parts, {}), description=description)

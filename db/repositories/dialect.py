@@ -21,7 +21,12 @@ def insert_or_ignore(session: AsyncSession, model: type[Any], *returning: str) -
 def insert_or_lock(session: AsyncSession, model: type[Any], key: str, *returning: str) -> Any:
     """INSERT … ON CONFLICT (key) DO UPDATE with no change, RETURNING …: inserts the row or
     locks the existing one, and returns it either way, in one statement."""
-    return _insert_or_lock(_dialect(session), model.__table__, key, returning)
+    return insert_or_lock_on(_dialect(session), model, key, *returning)
+
+
+def insert_or_lock_on(dialect: str, model: type[Any], key: str, *returning: str) -> Any:
+    """`insert_or_lock` for a dialect named outright (a statement built once, at import)."""
+    return _insert_or_lock(dialect, model.__table__, key, returning)
 
 
 def _dialect(session: AsyncSession) -> str:

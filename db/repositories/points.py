@@ -16,7 +16,7 @@ from db.base import utcnow
 from db.models.points import EntryKind, PointBalance, PointEntry, SourceKind, Streak
 from db.models.users import User
 from db.repositories.base import Page, Repository
-from db.repositories.dialect import insert_or_ignore, insert_or_lock
+from db.repositories.dialect import insert_or_ignore, insert_or_lock, insert_or_lock_on
 from db.repositories.driver import DriverStatement
 
 BALANCE_COLUMNS = (
@@ -70,10 +70,9 @@ _AWARD_POSTGRES = (
 )
 _AWARD_ON_DRIVER = DriverStatement(_AWARD_POSTGRES)
 _LOCK_ON_DRIVER = DriverStatement(
-    postgresql.insert(_BALANCES)
-    .values({name: bindparam(name) for name in (*BALANCE_COLUMNS, "updated_at")})
-    .on_conflict_do_update(index_elements=["user_id"], set_={"user_id": bindparam("user_id")})
-    .returning(*(_BALANCES.c[name] for name in BALANCE_COLUMNS))
+    insert_or_lock_on("postgresql", PointBalance, "user_id", *BALANCE_COLUMNS).values(
+        {name: bindparam(name) for name in (*BALANCE_COLUMNS, "updated_at")}
+    )
 )
 
 
