@@ -10,7 +10,7 @@ from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job
 from resolvers.jobs import Progress, run_job
-from workers.runtime import retry_options, session_factory_of
+from workers.runtime import ledger_of, retry_options, session_factory_of
 
 JOB_ACTOR = "bench.trivial_job"
 RAW_ACTOR = "bench.empty"
@@ -22,7 +22,7 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> None:
         async def nothing(_uow: UnitOfWork, _job: Job, _progress: Progress) -> dict[str, bool]:
             return {"ok": True}
 
-        await run_job(session_factory_of(broker), uuid.UUID(job_id), nothing)
+        await run_job(session_factory_of(broker), uuid.UUID(job_id), nothing, ledger_of(broker))
 
     def empty() -> None:
         # Counted so the bench knows when the queue is drained; one INCR is all it does.

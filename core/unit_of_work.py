@@ -50,6 +50,12 @@ class UnitOfWork:
             raise RuntimeError("UnitOfWork used outside its `async with` block")
         return self._session
 
+    @property
+    def used_database(self) -> bool:
+        """Whether the unit has begun its transaction (run a statement, added an object) or
+        holds a write for the commit. One that has not can commit its only write elsewhere."""
+        return bool(self._before_commit) or self.session.in_transaction()
+
     async def __aenter__(self) -> Self:
         self._session = self._factory()
         return self

@@ -14,6 +14,7 @@ from core.errors import UserInputError
 from core.event_bus import current_bus
 from core.unit_of_work import UnitOfWork
 from db.models.jobs import Job, JobStatus
+from db.repositories.job_ledger import JobLedger
 from db.repositories.jobs import JobRepository
 from resolvers.access import Viewer, load_visible, register_owned
 from resolvers.live import job_channel, tell
@@ -37,8 +38,7 @@ async def create_job(
     actor: str,
     delay_ms: int = 0,
 ) -> Job:
-    job = JobRepository(uow.session).add(Job(owner_id=owner_id, kind=kind, actor=actor))
-    await uow.session.flush()
+    job = await JobRepository(uow.session).create(owner_id=owner_id, kind=kind, actor=actor)
     uow.enqueue(actor, str(job.id), delay_ms=delay_ms)
     return job
 
@@ -50,30 +50,39 @@ async def get_job(
 
 
 async def run_job(
-    session_factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID, work: Work
+    session_factory: async_sessionmaker[AsyncSession],
+    job_id: uuid.UUID,
+    work: Work,
+    ledger: JobLedger | None = None,
 ) -> None:
     """Runs a job's work so that its effect is applied once, however often it is delivered.
 
     A worker killed mid-job leaves nothing committed and the redelivered message starts
     again; a message redelivered after the commit finds the job finished and does nothing.
     An exception propagates so the broker retries; when retries run out, `fail_job`
-    marks the job FAILED.
+    marks the job FAILED. A worker on PostgreSQL passes its ledger, which batches the
+    status changes of the jobs it runs at once.
     """
-    job = await start_job(session_factory, job_id)
+    job = await start_job(session_factory, job_id, ledger)
     if job is not None:
-        await complete_job(session_factory, job, work)
+        await complete_job(session_factory, job, work, ledger)
 
 
 async def start_job(
-    session_factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID
+    session_factory: async_sessionmaker[AsyncSession],
+    job_id: uuid.UUID,
+    ledger: JobLedger | None = None,
 ) -> Job | None:
     """Marks the job RUNNING; None when it has finished already or is gone."""
     async with UnitOfWork(session_factory) as uow:
-        jobs = JobRepository(uow.session)
-        # Losing this RUNNING mark in a crash costs nothing (the job runs again), so it
-        # need not wait for the disk.
-        await jobs.relax_durability()
-        job = await jobs.start(job_id, datetime.now(UTC))
+        if ledger is not None:
+            job = await ledger.start(job_id)
+        else:
+            jobs = JobRepository(uow.session)
+            # Losing this RUNNING mark in a crash costs nothing (the job runs again), so it
+            # need not wait for the disk.
+            await jobs.relax_durability()
+            job = await jobs.start(job_id, datetime.now(UTC))
         if job is not None:
             announce(uow, job.id, JobStatus.RUNNING)
         await uow.commit()
@@ -83,7 +92,10 @@ async def start_job(
 
 
 async def complete_job(
-    session_factory: async_sessionmaker[AsyncSession], job: Job, work: Work
+    session_factory: async_sessionmaker[AsyncSession],
+    job: Job,
+    work: Work,
+    ledger: JobLedger | None = None,
 ) -> None:
     """Runs the work and marks the job SUCCEEDED in the same commit."""
 
@@ -92,9 +104,14 @@ async def complete_job(
 
     async with UnitOfWork(session_factory) as uow:
         result = await work(uow, job, progress)
-        finished = await JobRepository(uow.session).finish(
-            job.id, datetime.now(UTC), status=JobStatus.SUCCEEDED, result=result
-        )
+        if ledger is not None and not uow.used_database:
+            # The work's effect, if any, is outside the database: SUCCEEDED is the only
+            # write left, and the ledger commits it with other jobs'.
+            finished = await ledger.succeed(job.id, result)
+        else:
+            finished = await JobRepository(uow.session).finish(
+                job.id, datetime.now(UTC), status=JobStatus.SUCCEEDED, result=result
+            )
         if not finished:  # a concurrent delivery finished it first: keep its effect only
             return
         announce(uow, job.id, JobStatus.SUCCEEDED)

@@ -78,6 +78,33 @@ async def test_failed_side_effect_keeps_the_commit(
     assert await count_users(session_factory) == 1
 
 
+async def test_a_unit_knows_whether_it_used_the_database(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """What a job's work did decides where its SUCCEEDED is written (`complete_job`)."""
+
+    async def effect() -> None:
+        pass
+
+    async def step() -> None:
+        pass
+
+    async with UnitOfWork(session_factory) as uow:
+        uow.after_commit(effect)  # a side effect after the commit is not a database write
+        assert not uow.used_database
+        await uow.commit()
+        assert not uow.used_database
+    async with UnitOfWork(session_factory) as uow:
+        await uow.session.execute(text("SELECT 1"))
+        assert uow.used_database
+    async with UnitOfWork(session_factory) as uow:
+        UserRepository(uow.session).add(factories.user())
+        assert uow.used_database
+    async with UnitOfWork(session_factory) as uow:
+        uow.before_commit(step)
+        assert uow.used_database
+
+
 async def test_unique_email_is_enforced(session_factory: async_sessionmaker[AsyncSession]) -> None:
     async with session_factory() as session:
         session.add(factories.user(email="same@example.org"))

@@ -18,13 +18,15 @@ from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.engine import create_engine, create_session_factory
 from db.models.jobs import Job
+from db.repositories.job_ledger import JobLedger
 from resolvers.jobs import Progress, complete_job, start_job
 
 R = TypeVar("R")
 
 
 class DatabaseMiddleware(dramatiq.Middleware):
-    """Creates the engine when the worker boots and disposes of it when it stops.
+    """Creates the engine (and on PostgreSQL the job ledger) when the worker boots and
+    disposes of them when it stops.
 
     The engine lives on the AsyncIO middleware's event loop, where every async actor runs.
     """
@@ -33,16 +35,24 @@ class DatabaseMiddleware(dramatiq.Middleware):
         self.settings = settings
         self.engine: AsyncEngine | None = None
         self.session_factory: async_sessionmaker[AsyncSession] | None = None
+        self.ledger: JobLedger | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before, not after: worker threads take messages before `after_worker_boot` runs.
         self.engine = create_engine(self.settings, role="worker")
         self.session_factory = create_session_factory(self.engine)
+        if not self.settings.is_sqlite:
+            self.ledger = JobLedger(self.engine)
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         engine, self.engine, self.session_factory = self.engine, None, None
+        ledger, self.ledger = self.ledger, None
         loop_thread = get_event_loop_thread()
-        if engine is not None and loop_thread is not None:
+        if loop_thread is None:
+            return
+        if ledger is not None:
+            loop_thread.run_coroutine(ledger.close())
+        if engine is not None:
             loop_thread.run_coroutine(engine.dispose())
 
 
@@ -62,10 +72,22 @@ def notification_options(settings: Settings) -> dict[str, Any]:
 
 
 def session_factory_of(broker: dramatiq.Broker) -> async_sessionmaker[AsyncSession]:
+    session_factory = _database_of(broker).session_factory
+    if session_factory is None:
+        raise RuntimeError("the worker has no database (DatabaseMiddleware not booted)")
+    return session_factory
+
+
+def ledger_of(broker: dramatiq.Broker) -> JobLedger | None:
+    """The worker's job ledger; None on SQLite, whose jobs go through sessions."""
+    return _database_of(broker).ledger
+
+
+def _database_of(broker: dramatiq.Broker) -> DatabaseMiddleware:
     for middleware in broker.middleware:
-        if isinstance(middleware, DatabaseMiddleware) and middleware.session_factory is not None:
-            return middleware.session_factory
-    raise RuntimeError("the worker has no database (DatabaseMiddleware not booted)")
+        if isinstance(middleware, DatabaseMiddleware):
+            return middleware
+    raise RuntimeError("the broker has no DatabaseMiddleware")
 
 
 def run_cpu_job(
@@ -83,8 +105,8 @@ def run_cpu_job(
     loop = get_event_loop_thread()
     if loop is None:
         raise RuntimeError("the worker has no event loop (AsyncIO middleware missing)")
-    session_factory = session_factory_of(broker)
-    job = loop.run_coroutine(start_job(session_factory, job_id))
+    session_factory, ledger = session_factory_of(broker), ledger_of(broker)
+    job = loop.run_coroutine(start_job(session_factory, job_id, ledger))
     if job is None:
         return
     computed = compute(job)
@@ -92,7 +114,7 @@ def run_cpu_job(
     async def work(uow: UnitOfWork, running: Job, _progress: Progress) -> dict[str, Any]:
         return await store(uow, running, computed)
 
-    loop.run_coroutine(complete_job(session_factory, job, work))
+    loop.run_coroutine(complete_job(session_factory, job, work, ledger))
 
 
 class EventBusMiddleware(dramatiq.Middleware):

@@ -29,7 +29,8 @@ class DriverStatement:
     """A statement compiled for asyncpg, with the order of its named parameters. JSON
     parameters are written as the engine writes them, and the engine's codec on the
     connection reads JSON columns; every other value goes to asyncpg as it is (UUIDs, dates,
-    aware datetimes, text enums, which are str)."""
+    aware datetimes, text enums, which are str). Values written into the statement (a
+    status it sets, say) are sent as they were given."""
 
     def __init__(self, statement: ClauseElement):
         compiled = statement.compile(dialect=asyncpg_dialect.dialect())
@@ -40,12 +41,17 @@ class DriverStatement:
         self._json_in = frozenset(
             name for name in self._order if isinstance(binds[name].type, JSON)
         )
+        self._given = {
+            name: binds[name].effective_value for name in self._order if not binds[name].required
+        }
 
     def arguments(self, values: Mapping[str, Any]) -> list[Any]:
-        json_in = self._json_in
-        return [
-            json_text(values[name]) if name in json_in else values[name] for name in self._order
-        ]
+        json_in, given = self._json_in, self._given
+        arguments = []
+        for name in self._order:
+            value = values[name] if name in values else given[name]
+            arguments.append(json_text(value) if name in json_in else value)
+        return arguments
 
     async def fetch(self, session: AsyncSession, values: Mapping[str, Any]) -> list[asyncpg.Record]:
         """The rows the statement returns, run in the session's transaction."""

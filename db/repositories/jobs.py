@@ -6,10 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, or_, select, text, update
+from sqlalchemy import Update, bindparam, insert, or_, select, text, update
 
+from core.ids import new_id
+from db.base import utcnow
 from db.models.jobs import DataExport, Job, JobStatus
 from db.repositories.base import Repository
+from db.repositories.driver import DriverStatement
 
 # Every job runs the statements below, so they are built once: building one and computing
 # its cache key took more CPU than running it (profiled in a worker). Not `in_`, whose list
@@ -48,8 +51,43 @@ _SUCCEED = _finish(
 _FAIL = _finish(status=JobStatus.FAILED, result=None, error=bindparam("new_error"))
 
 
+_COLUMNS = tuple(Job.__table__.columns)
+# Every job starts here, mostly from an api request: on PostgreSQL the row goes to the
+# driver, without the ORM's flush.
+_INSERT_ON_DRIVER = DriverStatement(
+    insert(Job).values({column.name: bindparam(column.name) for column in _COLUMNS})
+)
+
+
 class JobRepository(Repository[Job]):
     model = Job
+
+    async def create(self, *, owner_id: uuid.UUID | None, kind: str, actor: str) -> Job:
+        """Writes a QUEUED job in the session's transaction. On PostgreSQL the job returned
+        is not in the session: a later flush must not write it again."""
+        now = utcnow()
+        job = Job(
+            id=new_id(),
+            owner_id=owner_id,
+            kind=kind,
+            actor=actor,
+            status=JobStatus.QUEUED,
+            progress=0.0,
+            result=None,
+            error=None,
+            attempts=0,
+            started_at=None,
+            finished_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            values = {column.name: getattr(job, column.key) for column in _COLUMNS}
+            await _INSERT_ON_DRIVER.fetch(self.session, values)
+        else:
+            self.add(job)
+            await self.session.flush()
+        return job
 
     async def relax_durability(self) -> None:
         """This transaction's commit may return before its WAL reaches disk (PostgreSQL)."""

@@ -1,0 +1,199 @@
+"""A worker's job status changes, batched across the jobs it runs at once (PostgreSQL).
+
+Marking a job RUNNING, and SUCCEEDED when its work wrote nothing to the database, are
+single-row updates that need no transaction of their own: through a session, each paid for
+a pool checkout, a ping, BEGIN and COMMIT, more than the bare cost of a job in Dramatiq
+itself. The ledger keeps one connection for them and sends the changes that arrived while
+the previous batch was in flight as one statement, so a busy worker pays one round trip for
+many jobs and an idle one still gets its answer after a single round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from sqlalchemy import JSON, Text, Uuid, any_, bindparam, cast, func, or_, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from db.base import utcnow
+from db.engine import json_text
+from db.models.jobs import Job, JobStatus
+from db.repositories.driver import DriverStatement
+
+_UNFINISHED = or_(Job.status == JobStatus.QUEUED, Job.status == JobStatus.RUNNING)
+_IDS = bindparam("ids", type_=ARRAY(Uuid))
+# Run outside any transaction, each statement commits on its own: a change is durable once
+# its caller has the answer.
+_START = DriverStatement(
+    update(Job)
+    .where(Job.id == any_(_IDS), _UNFINISHED)
+    .values(
+        status=JobStatus.RUNNING,
+        attempts=Job.attempts + 1,
+        started_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .returning(*Job.__table__.columns)
+)
+_BATCH = (
+    func.unnest(_IDS, bindparam("results", type_=ARRAY(Text)))
+    .table_valued("id", "result")
+    .render_derived(name="batch")
+)
+_SUCCEED = DriverStatement(
+    update(Job)
+    .where(Job.id == _BATCH.c.id, _UNFINISHED)
+    .values(
+        status=JobStatus.SUCCEEDED,
+        progress=1.0,
+        result=cast(_BATCH.c.result, JSON),
+        error=None,
+        finished_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .returning(Job.id)
+)
+
+
+class JobLedger:
+    """Marks jobs RUNNING or SUCCEEDED in batches, on one connection of its own.
+
+    Every change a caller asks for while a batch is in flight joins the next one. The
+    batches run in a task of their own, so a caller cancelled by its time limit does not
+    cut short the batch of the others; a failed batch fails each of its callers (their
+    messages are retried), and the next batch opens a new connection.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, ping_after_idle_seconds: float = 1.0):
+        self._engine = engine
+        self._ping_after_idle = ping_after_idle_seconds
+        self._connection: AsyncConnection | None = None
+        self._driver: asyncpg.Connection | None = None
+        self._used_at = 0.0
+        self._starts: list[tuple[uuid.UUID, asyncio.Future[Job | None]]] = []
+        self._successes: list[tuple[uuid.UUID, str, asyncio.Future[bool]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def start(self, job_id: uuid.UUID) -> Job | None:
+        """Marks the job RUNNING and counts the attempt; None when it has finished already
+        or is gone. The job returned is not attached to any session."""
+        future: asyncio.Future[Job | None] = asyncio.get_running_loop().create_future()
+        self._starts.append((job_id, future))
+        self._flush_soon()
+        return await future
+
+    async def succeed(self, job_id: uuid.UUID, result: dict[str, Any]) -> bool:
+        """Marks an unfinished job SUCCEEDED with its result; False when it had ended
+        already (another delivery finished it first)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._successes.append((job_id, json_text(result), future))
+        self._flush_soon()
+        return await future
+
+    async def close(self) -> None:
+        """Lets the batch in flight finish, then gives the connection back."""
+        if self._flushing is not None:
+            await asyncio.wait([self._flushing])
+        await self._disconnect(invalidate=False)
+
+    def _flush_soon(self) -> None:
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush(), name="job-ledger")
+
+    async def _flush(self) -> None:
+        while self._starts or self._successes:
+            starts, self._starts = self._starts, []
+            successes, self._successes = self._successes, []
+            try:
+                driver = await self._connect()
+                if starts:
+                    await self._run_starts(driver, starts)
+                if successes:
+                    await self._run_successes(driver, successes)
+            except BaseException as exc:
+                futures = [future for _, future in starts] + [future for *_, future in successes]
+                for future in futures:
+                    if future.done():
+                        continue
+                    if isinstance(exc, Exception):
+                        future.set_exception(exc)
+                    else:
+                        future.cancel()
+                # Its state is unknown (a statement may still be running on it).
+                await self._disconnect(invalidate=True)
+                if not isinstance(exc, Exception):
+                    raise
+
+    @staticmethod
+    async def _run_starts(
+        driver: asyncpg.Connection, starts: Sequence[tuple[uuid.UUID, asyncio.Future[Job | None]]]
+    ) -> None:
+        ids = [job_id for job_id, _ in starts]
+        rows = await driver.fetch(_START.sql, *_START.arguments({"ids": ids, "now": utcnow()}))
+        started = {row["id"]: row for row in rows}
+        for job_id, future in starts:
+            row = started.get(job_id)
+            if not future.done():
+                future.set_result(None if row is None else _job(row))
+
+    @staticmethod
+    async def _run_successes(
+        driver: asyncpg.Connection, successes: Sequence[tuple[uuid.UUID, str, asyncio.Future[bool]]]
+    ) -> None:
+        ids = [job_id for job_id, _, _ in successes]
+        results = [result for _, result, _ in successes]
+        values = {"ids": ids, "results": results, "now": utcnow()}
+        ended = {row["id"] for row in await driver.fetch(_SUCCEED.sql, *_SUCCEED.arguments(values))}
+        for job_id, _, future in successes:
+            # Two deliveries of one job in a batch: the first ended it, the other did not.
+            finished = job_id in ended
+            ended.discard(job_id)
+            if not future.done():
+                future.set_result(finished)
+
+    async def _connect(self) -> asyncpg.Connection:
+        """The ledger's connection. One that sat idle is pinged first, as the pool pings
+        what it hands out: a server restarted meanwhile costs a new connection, not the
+        batch. A connection that dies while busy fails the batch in flight."""
+        now = time.monotonic()
+        idle, self._used_at = now - self._used_at, now
+        if self._driver is not None and idle >= self._ping_after_idle:
+            try:
+                await self._driver.execute("SELECT 1")
+            except Exception:
+                await self._disconnect(invalidate=True)
+        if self._driver is not None:
+            return self._driver
+        connection = await self._engine.connect()
+        try:
+            # The pool's ping may have begun a transaction on the adapter: ending it through
+            # SQLAlchemy leaves the connection in autocommit, where each statement commits.
+            await connection.exec_driver_sql("SELECT 1")
+            await connection.commit()
+            driver: asyncpg.Connection = (await connection.get_raw_connection()).driver_connection
+        except BaseException:
+            await connection.invalidate()
+            await connection.close()
+            raise
+        self._connection, self._driver = connection, driver
+        return driver
+
+    async def _disconnect(self, *, invalidate: bool) -> None:
+        connection, self._connection, self._driver = self._connection, None, None
+        if connection is None:
+            return
+        if invalidate:
+            await connection.invalidate()
+        await connection.close()
+
+
+def _job(row: asyncpg.Record) -> Job:
+    values = dict(row)
+    values["status"] = JobStatus(values["status"])
+    return Job(**values)
