@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -11,21 +10,23 @@ from typing import Any, Self
 import sqlalchemy.exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.job_messages import JobSender, MessageThread
 from core.outages import CommitOutcomeUnknown, outage_code
 
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
-# Sends a job's message: (actor name, job id, delay in ms). The process entry point installs
-# the Dramatiq sender, so business code enqueues by name without importing the workers.
-JobSender = Callable[[str, str, int], None]
 
-_job_sender: JobSender | None = None
+_job_messages: MessageThread | None = None
 
 
 def set_job_sender(sender: JobSender | None) -> None:
-    global _job_sender
-    _job_sender = sender
+    """The process entry point installs the Dramatiq sender, so business code enqueues by
+    actor name without importing the workers."""
+    global _job_messages
+    previous, _job_messages = _job_messages, None if sender is None else MessageThread(sender)
+    if previous is not None:
+        previous.stop()
 
 
 class UnitOfWork:
@@ -82,12 +83,12 @@ class UnitOfWork:
 
         A crash between commit and send leaves the job QUEUED for the stale-job sweep.
         """
-        sender = _job_sender
-        if sender is None:
+        messages = _job_messages
+        if messages is None:
             raise RuntimeError("no job sender installed in this process")
 
         async def send() -> None:
-            await asyncio.to_thread(sender, actor_name, job_id, delay_ms)
+            await messages.send(actor_name, job_id, delay_ms)
 
         self.after_commit(send)
 

@@ -17,12 +17,13 @@ from db.models.jobs import Job, JobStatus
 from db.repositories.job_ledger import JobLedger
 from db.repositories.jobs import JobRepository
 from resolvers.access import Viewer, load_visible, register_owned
-from resolvers.live import job_channel, tell
+from resolvers.live import job_channel, tell, tell_now
 
 log = logging.getLogger(__name__)
 
 register_owned(Job, lambda job: job.owner_id)
 
+JOB_UPDATED = "jobUpdated"
 # Reports how far a running job is, from 0 to 1.
 Progress = Callable[[float], Awaitable[None]]
 # A job's work: it writes its effect in the given unit of work, which also marks the job
@@ -74,18 +75,20 @@ async def start_job(
     ledger: JobLedger | None = None,
 ) -> Job | None:
     """Marks the job RUNNING; None when it has finished already or is gone."""
-    async with UnitOfWork(session_factory) as uow:
-        if ledger is not None:
-            job = await ledger.start(job_id)
-        else:
+    if ledger is not None:
+        job = await ledger.start(job_id)
+        if job is not None:
+            await announce_now(job.id, JobStatus.RUNNING)
+    else:
+        async with UnitOfWork(session_factory) as uow:
             jobs = JobRepository(uow.session)
             # Losing this RUNNING mark in a crash costs nothing (the job runs again), so it
             # need not wait for the disk.
             await jobs.relax_durability()
             job = await jobs.start(job_id, datetime.now(UTC))
-        if job is not None:
-            announce(uow, job.id, JobStatus.RUNNING)
-        await uow.commit()
+            if job is not None:
+                announce(uow, job.id, JobStatus.RUNNING)
+            await uow.commit()
     if job is None:
         log.info("job already finished or gone; message ignored", extra={"job_id": str(job_id)})
     return job
@@ -168,7 +171,12 @@ async def follow_job(
 def announce(uow: UnitOfWork, job_id: uuid.UUID, status: JobStatus) -> None:
     """Tells `jobUpdated` subscribers the job changed; they read it afresh, so the event is
     only a wake-up call and is not logged."""
-    tell(uow, job_channel(job_id), "jobUpdated", {"status": status}, logged=False)
+    tell(uow, job_channel(job_id), JOB_UPDATED, {"status": status}, logged=False)
+
+
+async def announce_now(job_id: uuid.UUID, status: JobStatus) -> None:
+    """`announce` for a change the job ledger has committed."""
+    await tell_now(job_channel(job_id), JOB_UPDATED, {"status": status})
 
 
 async def resend_stale(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from core.unit_of_work import UnitOfWork
 from db.base import utcnow
 from db.repositories.events import ChannelEventRepository
 from resolvers.access import Viewer, require_viewer
+
+log = logging.getLogger(__name__)
 
 REPLAY_PAGE = 200
 _SCRATCH_KEY = "live-events"
@@ -73,6 +76,16 @@ def tell(
         pending.logged.setdefault(channel, []).append((event, data))
     else:
         pending.unlogged.append(Envelope(channel, 0, event, data))
+
+
+async def tell_now(channel: str, event: str, data: dict[str, Any]) -> None:
+    """Publishes an unlogged event about a change already committed without a unit of work
+    (a job the ledger marked RUNNING). A failure is logged: the change stands."""
+    envelope = Envelope(channel, 0, event, orjson.loads(orjson.dumps(data, default=str)))
+    try:
+        await current_bus().publish_envelopes([envelope])
+    except Exception:
+        log.exception("publishing a committed change failed")
 
 
 def write_after_commit(uow: UnitOfWork, redis: aioredis.Redis, write: RedisWrite) -> None:

@@ -85,19 +85,21 @@ def user_uuid(global_id: str) -> uuid.UUID:
 async def test_w6_commit_runs_once_rollback_never(
     worker_app: httpx.AsyncClient,
     session_factory: async_sessionmaker[AsyncSession],
-    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     owner = user_uuid((await register(worker_app)).id)
     # Every message the process sends, noted on its way to the real broker.
     sent: list[tuple[str, str]] = []
-    send = unit_of_work._job_sender
-    assert send is not None
+    messages = unit_of_work._job_messages
+    assert messages is not None
+    send = messages.sender
 
     def noting(actor: str, job_id: str, delay_ms: int) -> None:
         sent.append((actor, job_id))
         send(actor, job_id, delay_ms)
 
-    monkeypatch.setattr(unit_of_work, "_job_sender", noting)
+    unit_of_work.set_job_sender(noting)
+    request.addfinalizer(lambda: unit_of_work.set_job_sender(send))
 
     with pytest.raises(RuntimeError, match="changed my mind"):
         async with UnitOfWork(session_factory) as uow:
