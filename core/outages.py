@@ -5,6 +5,8 @@ them, and is told so instead of getting an internal error.
   lost (PostgreSQL restarted, a backend terminated, the network gone), a server refusing
   connections, Redis unreachable or stalled.
 - `TIMEOUT`: a statement or a lock wait cut by the database's timeouts.
+- `CONFLICT`: PostgreSQL rolled the transaction back to settle a deadlock or a
+  serialization failure with another one; run again, it normally goes through.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import sqlalchemy.exc
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 TIMEOUT = "TIMEOUT"
+CONFLICT = "CONFLICT"
 
 _TIMEOUT_STATES = {"57014", "55P03"}  # query_canceled (statement_timeout), lock_not_available
+_CONFLICT_STATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 # admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections; class 08 below
 _UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
 _NETWORK_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
@@ -44,6 +48,8 @@ def outage_code(error: BaseException) -> str | None:
         if isinstance(state, str):
             if state in _TIMEOUT_STATES:
                 return TIMEOUT
+            if state in _CONFLICT_STATES:
+                return CONFLICT
             if state.startswith("08") or state in _UNAVAILABLE_STATES:
                 return SERVICE_UNAVAILABLE
         if isinstance(

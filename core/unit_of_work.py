@@ -11,7 +11,7 @@ import sqlalchemy.exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.job_messages import JobSender, MessageThread
-from core.outages import CommitOutcomeUnknown, outage_code
+from core.outages import CONFLICT, CommitOutcomeUnknown, outage_code
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +110,9 @@ class UnitOfWork:
         try:
             await self.session.commit()
         except Exception as exc:
-            # A pool with nothing free sent nothing; any other outage may have struck after
-            # the server committed.
-            if outage_code(exc) is None or isinstance(exc, sqlalchemy.exc.TimeoutError):
+            # A pool with nothing free sent nothing, and a conflict is the server's own
+            # rollback; any other outage may have struck after the server committed.
+            if outage_code(exc) in (None, CONFLICT) or isinstance(exc, sqlalchemy.exc.TimeoutError):
                 raise
             raise CommitOutcomeUnknown("the connection failed during the commit") from exc
         self._committed = True

@@ -14,7 +14,7 @@ from strawberry.types.execution import StreamExecutionResult
 
 from core.errors import DomainError, UserInputError
 from core.logging import request_id_var
-from core.outages import SERVICE_UNAVAILABLE, TIMEOUT, outage_code
+from core.outages import CONFLICT, SERVICE_UNAVAILABLE, TIMEOUT, outage_code
 from graph.metrics import count_error
 
 log = logging.getLogger("studygraph.graphql")
@@ -23,6 +23,7 @@ INTERNAL_ERROR_MESSAGE = "Internal server error"
 OUTAGE_MESSAGES: dict[str, str] = {
     SERVICE_UNAVAILABLE: "Service unavailable for a moment; retry",
     TIMEOUT: "The database took too long; retry",
+    CONFLICT: "Another change got in the way at the same moment; retry",
 }
 T = TypeVar("T")
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)

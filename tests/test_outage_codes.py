@@ -11,7 +11,13 @@ import pytest
 import redis.exceptions
 import sqlalchemy.exc
 
-from core.outages import SERVICE_UNAVAILABLE, TIMEOUT, CommitOutcomeUnknown, outage_code
+from core.outages import (
+    CONFLICT,
+    SERVICE_UNAVAILABLE,
+    TIMEOUT,
+    CommitOutcomeUnknown,
+    outage_code,
+)
 
 
 def raised_from(error: BaseException, cause: BaseException) -> BaseException:
@@ -32,6 +38,8 @@ def raised_from(error: BaseException, cause: BaseException) -> BaseException:
         (asyncpg.exceptions.AdminShutdownError("terminating connection"), SERVICE_UNAVAILABLE),
         (asyncpg.exceptions.QueryCanceledError("statement timeout"), TIMEOUT),
         (asyncpg.exceptions.LockNotAvailableError("lock timeout"), TIMEOUT),
+        (asyncpg.exceptions.DeadlockDetectedError("deadlock detected"), CONFLICT),
+        (asyncpg.exceptions.SerializationError("could not serialize access"), CONFLICT),
         (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), SERVICE_UNAVAILABLE),
         (OSError(errno.EHOSTUNREACH, "no route to host"), SERVICE_UNAVAILABLE),
         (socket.gaierror(socket.EAI_NONAME, "unknown host"), SERVICE_UNAVAILABLE),
