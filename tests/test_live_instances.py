@@ -12,7 +12,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,8 @@ from core.settings import Settings
 from resolvers.live import encode_cursor
 from tests.accounts import Account, register
 from tests.conftest import TEST_DATABASE_URL, TEST_REDIS_URL
-from tests.process import free_port, studygraph_server
+from tests.own_servers import OwnRedis
+from tests.process import studygraph_server
 from tests.study_api import create_goal, create_task, mutate
 from tests.ws_client import PROTOCOL, Subscriber
 
@@ -53,44 +53,6 @@ POINTS = """subscription ($after: String) {
 FROM_THE_START = encode_cursor(0)
 FLOOD = 12_000
 LOUD = "subscription { pointsAwarded { sequence reason } }"
-
-
-class OwnRedis:
-    """A redis-server process on a free port, that can be restarted on the same port."""
-
-    def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.workdir = workdir
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            cwd=self.workdir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @dataclass

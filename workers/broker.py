@@ -9,6 +9,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO
 
+from core.redis import create_broker_redis
 from core.settings import Settings
 from core.unit_of_work import set_job_sender
 from workers import gamification, jobs, live, schedules, social, users
@@ -26,7 +27,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         broker.emit_after("process_boot")
     else:
         broker = RedisBroker(
-            url=settings.redis_url,
+            client=create_broker_redis(settings),
             heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
             maintenance_chance=settings.broker_maintenance_per_million,
         )
