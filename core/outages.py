@@ -66,6 +66,11 @@ def outage_code(error: BaseException) -> str | None:
     return None
 
 
+def outcome_unknown(error: BaseException) -> bool:
+    """Whether `error` is, or was raised from, a commit whose outcome is unknown."""
+    return any(isinstance(cause, CommitOutcomeUnknown) for cause in _causes(error))
+
+
 def _causes(error: BaseException) -> Iterator[BaseException]:
     """The error, what SQLAlchemy wrapped in it, and what it was raised from."""
     seen: set[int] = set()

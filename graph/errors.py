@@ -14,7 +14,7 @@ from strawberry.types.execution import StreamExecutionResult
 
 from core.errors import DomainError, UserInputError
 from core.logging import request_id_var
-from core.outages import CONFLICT, SERVICE_UNAVAILABLE, TIMEOUT, outage_code
+from core.outages import CONFLICT, SERVICE_UNAVAILABLE, TIMEOUT, outage_code, outcome_unknown
 from graph.metrics import count_error
 
 log = logging.getLogger("studygraph.graphql")
@@ -25,6 +25,13 @@ OUTAGE_MESSAGES: dict[str, str] = {
     TIMEOUT: "The database took too long; retry",
     CONFLICT: "Another change got in the way at the same moment; retry",
 }
+# The connection failed while the change was committing: it may have been saved. Not
+# retryable as such; the client reads the state back first.
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+OUTCOME_UNKNOWN_MESSAGE = (
+    "The database was lost while saving: the change may or may not have been saved; "
+    "read it back before trying again"
+)
 T = TypeVar("T")
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
@@ -82,6 +89,8 @@ def error_code(error: GraphQLError) -> str:
     original = error.original_error
     if is_unexpected(error):
         assert original is not None
+        if outcome_unknown(original):
+            return OUTCOME_UNKNOWN
         return outage_code(original) or "INTERNAL_SERVER_ERROR"
     if isinstance(original, DomainError):
         return original.code
@@ -100,8 +109,12 @@ def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
         extensions: dict[str, object] = {"code": code, "requestId": request_id_var.get()}
         if code in OUTAGE_MESSAGES:
             extensions["retryable"] = True
+        if code == OUTCOME_UNKNOWN:
+            message = OUTCOME_UNKNOWN_MESSAGE
+        else:
+            message = OUTAGE_MESSAGES.get(code, INTERNAL_ERROR_MESSAGE)
         return GraphQLError(
-            OUTAGE_MESSAGES.get(code, INTERNAL_ERROR_MESSAGE),
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,

@@ -108,3 +108,19 @@ def test_a_conflict_reaches_the_client_as_retryable_without_the_driver_text() ->
         "path": ["completeTask"],
         "extensions": {"code": "CONFLICT", "requestId": None, "retryable": True},
     }
+
+
+def test_a_commit_of_unknown_outcome_tells_the_client_to_look_before_retrying() -> None:
+    try:
+        raise CommitOutcomeUnknown("the connection failed during the commit") from (
+            asyncpg.ConnectionDoesNotExistError("closed mid-operation")
+        )
+    except CommitOutcomeUnknown as lost:
+        error = GraphQLError("lost", path=["completeTask"], original_error=lost)
+    [shaped] = shape_errors([error], field_suggestions=False)
+    assert shaped.formatted == {
+        "message": "The database was lost while saving: the change may or may not have been "
+        "saved; read it back before trying again",
+        "path": ["completeTask"],
+        "extensions": {"code": "OUTCOME_UNKNOWN", "requestId": None},
+    }
