@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import (
     DirectiveNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -34,6 +35,24 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
 
 PAGE_ARGUMENTS = ("first", "last")
+
+
+def query_length_rule(maximum: int) -> type[ValidationRule]:
+    """Rejects a document longer than `maximum` characters whatever carried it. HTTP refuses
+    one before parsing (413); a WebSocket subscription meets the same line here, where its
+    message size limit alone would let four times as much through."""
+
+    class MaxQueryLength(ValidationRule):
+        def enter_document(self, node: DocumentNode, *_args: Any) -> None:
+            if node.loc is not None and len(node.loc.source.body) > maximum:
+                self.report_error(
+                    GraphQLError(
+                        f"The query exceeds {maximum} characters",
+                        extensions={"code": "QUERY_TOO_LARGE"},
+                    )
+                )
+
+    return MaxQueryLength
 
 
 def directive_limit_rule(maximum: int) -> type[ValidationRule]:

@@ -34,7 +34,7 @@ from graph.goals.queries import GoalQuery
 from graph.goals.task_mutations import TaskMutation
 from graph.jobs.queries import JobQuery
 from graph.jobs.subscriptions import JobSubscription
-from graph.limits import CachedParser, CostLimiter, directive_limit_rule
+from graph.limits import CachedParser, CostLimiter, directive_limit_rule, query_length_rule
 from graph.loaders import FreshLoaders
 from graph.permissions import install_visibility_guard
 from graph.rate_limits import OperationRateLimit
@@ -118,7 +118,10 @@ class StudyGraphSchema(strawberry.Schema):
 
 def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, not instances: each operation gets fresh extensions (they hold its state)."""
-    directive_rule = directive_limit_rule(settings.max_directives)
+    rules = [
+        query_length_rule(settings.max_query_chars),
+        directive_limit_rule(settings.max_directives),
+    ]
     extensions: list[Callable[[], SchemaExtension]] = [
         # Order matters: the token limit applies while parsing, the caches skip repeated work.
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
@@ -126,7 +129,7 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: ValidationCache(maxsize=1024),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        lambda: AddValidationRules([directive_rule]),
+        lambda: AddValidationRules(rules),
         lambda: CostLimiter(max_cost=settings.max_query_cost, max_page_size=settings.max_page_size),
         lambda: OperationRateLimit(
             queries_per_minute=settings.queries_per_minute,

@@ -97,6 +97,32 @@ def test_limits_apply_over_websocket(ws_client: TestClient) -> None:
         assert message["payload"][0]["message"] == "16 aliases found. Allowed: 15"
 
 
+def test_the_query_length_limit_applies_over_websocket(ws_client: TestClient) -> None:
+    """15 000 characters, as over HTTP, though a WebSocket message may hold 64 KB."""
+    account = sign_up(ws_client)
+
+    def padded(length: int) -> str:
+        query = "{ __typename }\n# "
+        return query + "x" * (length - len(query))
+
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        connect(ws, account["accessToken"])
+        ws.send_json({"type": "subscribe", "id": "1", "payload": {"query": padded(15_000)}})
+        assert ws.receive_json()["payload"] == {"data": {"__typename": "Query"}}
+        assert ws.receive_json() == {"type": "complete", "id": "1"}
+        ws.send_json({"type": "subscribe", "id": "2", "payload": {"query": padded(15_001)}})
+        assert ws.receive_json() == {
+            "type": "error",
+            "id": "2",
+            "payload": [
+                {
+                    "message": "The query exceeds 15000 characters",
+                    "extensions": {"code": "QUERY_TOO_LARGE"},
+                }
+            ],
+        }
+
+
 @pytest.mark.parametrize("token", [None, "not-a-jwt"])
 def test_a6_missing_or_bad_token_closes_4403(ws_client: TestClient, token: str | None) -> None:
     with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
