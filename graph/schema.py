@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -118,7 +118,7 @@ class StudyGraphSchema(strawberry.Schema):
 
 def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, not instances: each operation gets fresh extensions (they hold its state)."""
-    rules = [
+    rules: list[type[ASTValidationRule]] = [
         query_length_rule(settings.max_query_chars),
         directive_limit_rule(settings.max_directives),
     ]
