@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
-    DirectiveNode,
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -18,8 +16,6 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
     VariableNode,
     get_named_type,
     is_composite_type,
@@ -35,42 +31,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import _get_parse_cache
 
 PAGE_ARGUMENTS = ("first", "last")
-
-
-def query_length_rule(maximum: int) -> type[ValidationRule]:
-    """Rejects a document longer than `maximum` characters whatever carried it. HTTP refuses
-    one before parsing (413); a WebSocket subscription meets the same line here, where its
-    message size limit alone would let four times as much through."""
-
-    class MaxQueryLength(ValidationRule):
-        def enter_document(self, node: DocumentNode, *_args: Any) -> None:
-            if node.loc is not None and len(node.loc.source.body) > maximum:
-                self.report_error(
-                    GraphQLError(
-                        f"The query exceeds {maximum} characters",
-                        extensions={"code": "QUERY_TOO_LARGE"},
-                    )
-                )
-
-    return MaxQueryLength
-
-
-def directive_limit_rule(maximum: int) -> type[ValidationRule]:
-    """Rejects documents with more than `maximum` directives (a cheap CPU-exhaustion vector)."""
-
-    class MaxDirectives(ValidationRule):
-        def __init__(self, context: ValidationContext):
-            super().__init__(context)
-            self.count = 0
-
-        def enter_directive(self, node: DirectiveNode, *_args: Any) -> None:
-            self.count += 1
-            if self.count == maximum + 1:
-                self.report_error(
-                    GraphQLError(f"Too many directives: more than {maximum} are not allowed.")
-                )
-
-    return MaxDirectives
 
 
 class CachedParser(SchemaExtension):
@@ -139,6 +99,9 @@ class DocumentCost:
             d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+        # Each fragment is costed once: fragments that spread one another several times
+        # over name exponentially many paths in a few hundred characters.
+        self.fragment_costs: dict[str, int] = {}
 
     def of_operation(self, name: str | None) -> int:
         operation = next(
@@ -162,13 +125,20 @@ class DocumentCost:
                 target = self.schema.get_type(condition.name.value) if condition else parent
                 total += self.of_selection(selection.selection_set, target, visiting)
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in visiting:
-                    continue
-                target = self.schema.get_type(fragment.type_condition.name.value)
-                total += self.of_selection(fragment.selection_set, target, visiting | {name})
+                total += self.of_fragment(selection.name.value, visiting)
         return total
+
+    def of_fragment(self, name: str, visiting: frozenset[str]) -> int:
+        known = self.fragment_costs.get(name)
+        if known is not None:
+            return known
+        fragment = self.fragments.get(name)
+        if fragment is None or name in visiting:
+            return 0  # unknown or cyclic: validation has refused the document already
+        target = self.schema.get_type(fragment.type_condition.name.value)
+        cost = self.of_selection(fragment.selection_set, target, visiting | {name})
+        self.fragment_costs[name] = cost
+        return cost
 
     def of_field(self, node: FieldNode, parent: Any, visiting: frozenset[str]) -> int:
         field = self.field_definition(parent, node.name.value)

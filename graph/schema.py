@@ -10,9 +10,7 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -23,6 +21,12 @@ from core.settings import Settings
 from graph.assessments.mutations import AssessmentMutation
 from graph.assessments.queries import AssessmentQuery
 from graph.assessments.subscriptions import AssessmentSubscription
+from graph.document_rules import (
+    alias_limit_rule,
+    depth_limit_rule,
+    directive_limit_rule,
+    query_length_rule,
+)
 from graph.errors import ShapeErrors, record_errors
 from graph.focus.mutations import FocusMutation
 from graph.focus.queries import FocusQuery
@@ -34,7 +38,7 @@ from graph.goals.queries import GoalQuery
 from graph.goals.task_mutations import TaskMutation
 from graph.jobs.queries import JobQuery
 from graph.jobs.subscriptions import JobSubscription
-from graph.limits import CachedParser, CostLimiter, directive_limit_rule, query_length_rule
+from graph.limits import CachedParser, CostLimiter
 from graph.loaders import FreshLoaders
 from graph.permissions import install_visibility_guard
 from graph.rate_limits import OperationRateLimit
@@ -120,6 +124,8 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories, not instances: each operation gets fresh extensions (they hold its state)."""
     rules: list[type[ASTValidationRule]] = [
         query_length_rule(settings.max_query_chars),
+        depth_limit_rule(settings.max_query_depth),
+        alias_limit_rule(settings.max_aliases),
         directive_limit_rule(settings.max_directives),
     ]
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -127,8 +133,6 @@ def extensions_for(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: CachedParser(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: AddValidationRules(rules),
         lambda: CostLimiter(max_cost=settings.max_query_cost, max_page_size=settings.max_page_size),
         lambda: OperationRateLimit(

@@ -57,6 +57,47 @@ async def test_alias_limit_counts_each_fragment_spread(client: httpx.AsyncClient
     assert response.json()["errors"][0]["message"] == "16 aliases found. Allowed: 15"
 
 
+def spreading(levels: int, width: int, leaf: str) -> str:
+    """Fragments on Query that each spread the next one `width` times, `levels` deep:
+    `width ** (levels - 1)` paths to `leaf` in a few hundred characters."""
+    parts = [f"fragment L{levels - 1} on Query {{ {leaf} }}"]
+    for level in range(levels - 2, -1, -1):
+        spreads = " ".join([f"...L{level + 1}"] * width)
+        parts.append(f"fragment L{level} on Query {{ {spreads} }}")
+    return "query { ...L0 } " + " ".join(parts)
+
+
+async def test_aliases_are_counted_along_exponentially_many_spreads(
+    client: httpx.AsyncClient,
+) -> None:
+    """4 ** 20 paths to one alias: counted exactly, each fragment measured once (a walk
+    along every path would hold the server for days)."""
+    response = await post(client, spreading(21, 4, "a: __typename"))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "1099511627776 aliases found. Allowed: 15"
+
+
+def task_depth_through_fragments(levels: int, width: int) -> str:
+    """`node` and then one `dependsOn` per fragment, each spreading the next `width` times:
+    `levels` deep along 4 ** (levels - 2) paths."""
+    parts = [f"fragment L{levels - 1} on Task {{ id }}"]
+    for level in range(levels - 2, -1, -1):
+        spreads = " ".join([f"...L{level + 1}"] * width)
+        parts.append(f"fragment L{level} on Task {{ dependsOn {{ {spreads} }} }}")
+    return '{ node(id: "VGFzazow") { ...L0 } } ' + " ".join(parts)
+
+
+async def test_depth_is_measured_through_fragments_each_once(client: httpx.AsyncClient) -> None:
+    deep = await post(client, task_depth_through_fragments(10, 4))
+    # Deep enough, but its 4 ** 8 paths cost far more than allowed.
+    assert error_codes(deep) == ["QUERY_TOO_COMPLEX"]
+    too_deep = await post(client, task_depth_through_fragments(11, 4))
+    assert too_deep.status_code == 400
+    assert too_deep.json()["errors"][0]["message"] == (
+        "'anonymous' exceeds maximum operation depth of 10"
+    )
+
+
 def with_tokens(count: int) -> str:
     """A document of exactly `count` tokens, as the parser counts them (end of file excluded).
 
