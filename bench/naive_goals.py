@@ -199,8 +199,11 @@ def create_naive_app(settings: Settings, companions: list[Companion]) -> Starlet
         if isinstance(route, Route) and route.path == "/graphql":
             real = getattr(route.endpoint, "__self__", None)
             assert isinstance(real, GraphQLHTTPEndpoint)
-            # The real endpoint's context factory: the same authentication and sessions.
-            naive = GraphQLHTTPEndpoint(build_naive_schema(settings), settings, real.make_context)
+            # The real endpoint's context factory and persisted queries: the same
+            # authentication and sessions.
+            naive = GraphQLHTTPEndpoint(
+                build_naive_schema(settings), settings, real.make_context, real.persisted
+            )
             app.router.routes[index] = Route("/graphql", naive.handle, methods=ANY_METHOD)
             return app
     raise RuntimeError("create_app no longer has an HTTP /graphql route")

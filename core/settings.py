@@ -104,6 +104,7 @@ class Settings(BaseSettings):
 
     # Redis
     redis_socket_timeout_seconds: float = 5.0
+    persisted_query_ttl_seconds: int = Field(default=86_400, ge=60)
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

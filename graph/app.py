@@ -28,6 +28,7 @@ from graph.http import GraphQLHTTPEndpoint
 from graph.live import LiveConnections, follow_revocations
 from graph.metrics import MetricsMiddleware, metrics_endpoint
 from graph.middleware import RequestIdMiddleware
+from graph.persisted_queries import PersistedQueries
 from graph.schema import build_schema
 from graph.websocket import GraphQLWebSocket, bearer_token
 from resolvers import gamification, schedules, social
@@ -137,13 +138,17 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
         checked_out = getattr(pool, "checkedout", None)
         return int(checked_out()) if checked_out is not None else 0
 
-    http = GraphQLHTTPEndpoint(schema, settings, make_context)
+    persisted = PersistedQueries(
+        lambda: current().redis, settings.persisted_query_ttl_seconds, settings.max_query_chars
+    )
+    http = GraphQLHTTPEndpoint(schema, settings, make_context, persisted)
     websocket = GraphQLWebSocket(
         schema,
         settings,
         make_context,
         authenticate,
         live,
+        persisted,
         legacy_protocol=settings.legacy_ws_protocol,
     )
     routes: list[Route | WebSocketRoute] = [

@@ -29,6 +29,7 @@ from graph.context import Context
 from graph.errors import OUTAGE_MESSAGES, shape_errors
 from graph.ide import graphiql_html
 from graph.metrics import count_error
+from graph.persisted_queries import PersistedQueries, PersistedQueryRejected
 from graph.rate_limits import RATE_LIMITED
 from graph.schema import StudyGraphSchema
 
@@ -108,10 +109,17 @@ def wants_graphiql(request: Request) -> bool:
 
 
 class GraphQLHTTPEndpoint:
-    def __init__(self, schema: StudyGraphSchema, settings: Settings, make_context: ContextFactory):
+    def __init__(
+        self,
+        schema: StudyGraphSchema,
+        settings: Settings,
+        make_context: ContextFactory,
+        persisted: PersistedQueries,
+    ):
         self.schema = schema
         self.settings = settings
         self.make_context = make_context
+        self.persisted = persisted
         self._ide_html = graphiql_html()
 
     async def handle(self, request: Request) -> Response:
@@ -132,7 +140,7 @@ class GraphQLHTTPEndpoint:
                     f"Accept {GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}",
                     "NOT_ACCEPTABLE",
                 )
-            params = await self.read_params(request)
+            params = await self.read_params(request, media)
             return await self.execute(request, params, media)
         except RequestRejected as rejected:
             count_error(rejected.code)
@@ -142,7 +150,7 @@ class GraphQLHTTPEndpoint:
             body = {"errors": [{"message": rejected.message, "extensions": extensions}]}
             return self.respond(body, rejected.status, media or APPLICATION_JSON, rejected.headers)
 
-    async def read_params(self, request: Request) -> dict[str, Any]:
+    async def read_params(self, request: Request, media: str) -> dict[str, Any]:
         if request.method == "GET":
             params: dict[str, Any] = dict(request.query_params)
             for key in ("variables", "extensions"):
@@ -150,6 +158,9 @@ class GraphQLHTTPEndpoint:
                     params[key] = _json_param(params[key], key)
         else:
             params = _json_body(await self.read_body(request))
+        extensions = params.get("extensions")
+        if isinstance(extensions, dict) and "persistedQuery" in extensions:
+            params["query"] = await self.persisted_query(params, extensions, media)
         query = params.get("query")
         if not isinstance(query, str) or not query.strip():
             raise RequestRejected(400, "The request must carry a `query` string", "BAD_REQUEST")
@@ -167,6 +178,24 @@ class GraphQLHTTPEndpoint:
                     "BAD_REQUEST",
                 )
         return params
+
+    async def persisted_query(
+        self, params: dict[str, Any], extensions: dict[str, Any], media: str
+    ) -> str:
+        try:
+            return await self.persisted.query_for(params.get("query"), extensions["persistedQuery"])
+        except PersistedQueryRejected as rejected:
+            if rejected.status == 503:
+                raise RequestRejected(
+                    503,
+                    OUTAGE_MESSAGES[rejected.code],
+                    rejected.code,
+                    {"Retry-After": "1"},
+                    retryable=True,
+                ) from rejected
+            # A request error, told as the GraphQL-over-HTTP media type tells them.
+            status = rejected.status or (400 if media == GRAPHQL_RESPONSE_JSON else 200)
+            raise RequestRejected(status, rejected.message, rejected.code) from rejected
 
     async def read_body(self, request: Request) -> bytes:
         content_type = request.headers.get("content-type")

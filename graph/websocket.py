@@ -1,5 +1,7 @@
 """GraphQL over WebSocket (graphql-transport-ws), served by Strawberry's ASGI view.
 
+A `subscribe` may carry a persisted query's hash in its payload's `extensions`, as over HTTP.
+
 The access token travels in `connection_init` (`{"authorization": "Bearer …"}`); a missing
 or bad one closes the socket with 4403, and so does the token's expiry or the end of the
 user's sessions elsewhere.
@@ -17,12 +19,17 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
 from core.errors import AuthenticationError
 from core.settings import Settings
 from graph.context import Context
 from graph.live import LiveConnections
+from graph.persisted_queries import PersistedQueries, PersistedQueryRejected
 from graph.schema import StudyGraphSchema
 from resolvers.access import Viewer
 
@@ -39,7 +46,35 @@ def bearer_token(value: object) -> str | None:
     return None
 
 
+class PersistedQueryHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with Apollo's persisted-query extension on `subscribe`."""
+
+    view: GraphQLWebSocket
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        extensions = payload.get("extensions") if isinstance(payload, dict) else None
+        if (
+            self.connection_acknowledged
+            and isinstance(extensions, dict)
+            and "persistedQuery" in extensions
+        ):
+            try:
+                payload["query"] = await self.view.persisted.query_for(
+                    payload.get("query"), extensions["persistedQuery"]
+                )
+            except PersistedQueryRejected as rejected:
+                error = {"message": rejected.message, "extensions": {"code": rejected.code}}
+                await self.websocket.send_json(
+                    {"id": message["id"], "type": "error", "payload": [error]}
+                )
+                return
+        await super().handle_subscribe(message)
+
+
 class GraphQLWebSocket(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = PersistedQueryHandler
+
     def __init__(
         self,
         schema: StudyGraphSchema,
@@ -47,6 +82,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         make_context: WebSocketContextFactory,
         authenticate: Authenticate,
         live: LiveConnections,
+        persisted: PersistedQueries,
         *,
         legacy_protocol: bool = False,
     ):
@@ -67,6 +103,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         self._make_context = make_context
         self._authenticate = authenticate
         self.live = live
+        self.persisted = persisted
 
     def encode_json(self, data: object) -> str:
         # Text frames, as graphql-transport-ws clients expect; orjson is several times

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -120,6 +121,39 @@ def test_the_query_length_limit_applies_over_websocket(ws_client: TestClient) ->
                     "extensions": {"code": "QUERY_TOO_LARGE"},
                 }
             ],
+        }
+
+
+def test_a_persisted_query_is_asked_for_then_run_by_hash_over_websocket(
+    ws_client: TestClient,
+) -> None:
+    account = sign_up(ws_client)
+    query = "{ me { displayName } }"
+    extensions = {
+        "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+    }
+    with ws_client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+        connect(ws, account["accessToken"])
+        ws.send_json({"type": "subscribe", "id": "1", "payload": {"extensions": extensions}})
+        assert ws.receive_json() == {
+            "type": "error",
+            "id": "1",
+            "payload": [
+                {
+                    "message": "PersistedQueryNotFound",
+                    "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+                }
+            ],
+        }
+        learnt = {"query": query, "extensions": extensions}
+        ws.send_json({"type": "subscribe", "id": "2", "payload": learnt})
+        assert ws.receive_json()["payload"] == {"data": {"me": {"displayName": "Ws"}}}
+        assert ws.receive_json() == {"type": "complete", "id": "2"}
+        ws.send_json({"type": "subscribe", "id": "3", "payload": {"extensions": extensions}})
+        assert ws.receive_json() == {
+            "type": "next",
+            "id": "3",
+            "payload": {"data": {"me": {"displayName": "Ws"}}},
         }
 
 
