@@ -11,6 +11,7 @@ within the length limit is stored, and only under its own hash.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from core.outages import outage_code
 
 VERSION = 1
 _KEY_PREFIX = "apq:"
+_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class PersistedQueryRejected(Exception):
@@ -50,7 +52,7 @@ class PersistedQueries:
                 "Unsupported persisted query version", "PERSISTED_QUERY_NOT_SUPPORTED"
             )
         digest = extension.get("sha256Hash")
-        if not isinstance(digest, str) or len(digest) != 64:
+        if not isinstance(digest, str) or not _HEX_SHA256.fullmatch(digest):
             raise PersistedQueryRejected(
                 "`sha256Hash` must be the query's SHA-256 in hex", "BAD_REQUEST"
             )
