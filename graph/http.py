@@ -185,10 +185,10 @@ class GraphQLHTTPEndpoint:
         try:
             return await self.persisted.query_for(params.get("query"), extensions["persistedQuery"])
         except PersistedQueryRejected as rejected:
-            if rejected.status == 503:
+            if rejected.retryable:
                 raise RequestRejected(
                     503,
-                    OUTAGE_MESSAGES[rejected.code],
+                    rejected.message,
                     rejected.code,
                     {"Retry-After": "1"},
                     retryable=True,

@@ -18,6 +18,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from core.outages import outage_code
+from graph.errors import OUTAGE_MESSAGES
 
 VERSION = 1
 _KEY_PREFIX = "apq:"
@@ -33,6 +34,17 @@ class PersistedQueryRejected(Exception):
         self.message = message
         self.code = code
         self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == 503
+
+    def formatted(self) -> dict[str, Any]:
+        """As a GraphQL error, for a transport that speaks in those (WebSocket)."""
+        extensions: dict[str, Any] = {"code": self.code}
+        if self.retryable:
+            extensions["retryable"] = True
+        return {"message": self.message, "extensions": extensions}
 
 
 def sha256_hex(query: str) -> str:
@@ -82,6 +94,4 @@ class PersistedQueries:
             outage = outage_code(exc)
             if outage is None:
                 raise
-            raise PersistedQueryRejected(
-                "Service unavailable for a moment; retry", outage, 503
-            ) from exc
+            raise PersistedQueryRejected(OUTAGE_MESSAGES[outage], outage, 503) from exc

@@ -64,9 +64,8 @@ class PersistedQueryHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     payload.get("query"), extensions["persistedQuery"]
                 )
             except PersistedQueryRejected as rejected:
-                error = {"message": rejected.message, "extensions": {"code": rejected.code}}
                 await self.websocket.send_json(
-                    {"id": message["id"], "type": "error", "payload": [error]}
+                    {"id": message["id"], "type": "error", "payload": [rejected.formatted()]}
                 )
                 return
         await super().handle_subscribe(message)

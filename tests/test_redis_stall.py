@@ -5,6 +5,7 @@ server of the test's own, stopped with SIGSTOP."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import shutil
 import threading
 from collections.abc import Iterator
@@ -12,12 +13,15 @@ from collections.abc import Iterator
 import dramatiq
 import pytest
 import redis
+from starlette.testclient import TestClient
 
 from core.settings import Settings
+from graph.app import create_app
 from tests.accounts import register
 from tests.conftest import serve_app
 from tests.graphql import post
 from tests.own_servers import OwnRedis
+from tests.test_websocket import PROTOCOL, connect, sign_up
 from tests.waiting import PATIENCE_SECONDS
 from workers.broker import create_broker
 
@@ -116,3 +120,42 @@ async def test_a_request_during_a_redis_stall_is_refused_as_retryable_and_then_s
         }
         served = await post(client, POINTS, headers=account.headers)
         assert served.json() == {"data": {"myPoints": {"total": 0}}}
+
+
+def persisted(query: str) -> dict[str, object]:
+    return {
+        "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+    }
+
+
+STALLED = {
+    "message": "Service unavailable for a moment; retry",
+    "extensions": {"code": "SERVICE_UNAVAILABLE", "retryable": True},
+}
+
+
+async def test_a_persisted_query_looked_up_during_a_stall_is_refused_as_retryable(
+    on_own_redis: Settings, own_redis: OwnRedis
+) -> None:
+    body = {"extensions": persisted("{ __typename }")}
+    async with serve_app(on_own_redis) as client:
+        with own_redis.stalled():
+            refused = await asyncio.wait_for(client.post("/graphql", json=body), PATIENCE_SECONDS)
+        assert refused.status_code == 503
+        assert refused.json() == {"errors": [STALLED]}
+        answered = await client.post("/graphql", json=body)
+        assert answered.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_a_persisted_subscribe_during_a_stall_gets_a_retryable_error(
+    on_own_redis: Settings, own_redis: OwnRedis
+) -> None:
+    with TestClient(create_app(on_own_redis)) as client:
+        account = sign_up(client)
+        with client.websocket_connect("/graphql", subprotocols=[PROTOCOL]) as ws:
+            assert connect(ws, account["accessToken"]) == {"type": "connection_ack"}
+            payload = {"extensions": persisted("{ me { displayName } }")}
+            with own_redis.stalled():
+                ws.send_json({"type": "subscribe", "id": "1", "payload": payload})
+                refused = ws.receive_json()
+            assert refused == {"type": "error", "id": "1", "payload": [STALLED]}
