@@ -32,6 +32,8 @@ OUTCOME_UNKNOWN_MESSAGE = (
     "The database was lost while saving: the change may or may not have been saved; "
     "read it back before trying again"
 )
+# What an unexpected failure is told as, by its code; anything else is an internal error.
+_UNEXPECTED_MESSAGES = OUTAGE_MESSAGES | {OUTCOME_UNKNOWN: OUTCOME_UNKNOWN_MESSAGE}
 T = TypeVar("T")
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
@@ -109,12 +111,8 @@ def _shape(error: GraphQLError, field_suggestions: bool) -> GraphQLError:
         extensions: dict[str, object] = {"code": code, "requestId": request_id_var.get()}
         if code in OUTAGE_MESSAGES:
             extensions["retryable"] = True
-        if code == OUTCOME_UNKNOWN:
-            message = OUTCOME_UNKNOWN_MESSAGE
-        else:
-            message = OUTAGE_MESSAGES.get(code, INTERNAL_ERROR_MESSAGE)
         return GraphQLError(
-            message,
+            _UNEXPECTED_MESSAGES.get(code, INTERNAL_ERROR_MESSAGE),
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
