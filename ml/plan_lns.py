@@ -22,17 +22,20 @@ break lengths (at least 5 minutes):
   then be placed whole (monotone "started" and "still running" cell variables).
 
 Stretches are tried first before each due still missed, with the target required whole
-before its due and the whole plan, refilled, deciding; then across the horizon. Last, a
-due still missed because what it waits for is placed late reaches back: the target and
-its prerequisites are laid out together in a stretch early in the week, their chunks
-lifted wherever they were (of the target's, only its shortest when it has several), and
-the stretches holding the time they freed are laid out again before the whole plan
+before its due and the whole plan, refilled, deciding; then across the horizon, and once
+more before each due missed since: a sweep may trade one due for another worth a little
+more. Last, a due still missed because what it waits for is placed late reaches back: the
+target and its prerequisites are laid out together in a stretch early in the week, their
+chunks lifted wherever they were (of the target's, only its shortest when it has several),
+and the stretches holding the time they freed are laid out again before the whole plan
 decides: a greedy refill of that time can take it for something worth little. A stretch
 is solved only when its linear relaxation promises a gain (for a target, counting what the
 displaced work could earn elsewhere). A solve stops at a 1% gap, at 200 nodes or at its
-time guard, whichever comes first, and no solve starts after the budget; the hardest
-stretches reach the guard, so on a busy machine a plan can come out differently from one
-run to the next (never below the plan the local steps made).
+time guard, whichever comes first, and no solve starts after the budget. A solve cut off
+by the guard far from its own bound is run once more with RETRY guards: its root alone can
+take about a guard, and a machine 15% slower than another lost the layouts that met a due
+(seed 4 of the 20-task bench). On a busy machine a plan can still come out differently
+from one run to the next, never below the plan the local steps made.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import coo_matrix
 
 from ml.plan_repair import closure, on_time, possible, restore, save
@@ -81,45 +84,42 @@ OPTIONS = {
 }
 MIN_GRID = 5
 GUARD_SECONDS = 1.0  # a solve stops here with the best layout it has
+RETRY = 4.0  # ... or, solved again, at this many guards, when what it had was far off
+RETRY_GAP = 0.05  # how far off: the gap to the solve's own bound
+TIME_LIMIT = 1  # milp's status when its time limit stopped it
 # Seconds after which no more solves start: a plan stays well inside a job's time limit
 # (60 s by default) on a slow or busy machine, at the cost of some of the polish.
 BUDGET_SECONDS = 20.0
 EPS = 1e-6
 
 
+@dataclass(frozen=True)
+class _Clock:
+    guard: float  # seconds a solve may take
+    deadline: float  # time.monotonic() after which no solve starts
+
+    def in_time(self) -> bool:
+        return time.monotonic() < self.deadline
+
+
 def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS) -> bool:
     """Lay out stretches again where that raises the objective; True when any did. No
-    solve starts once `budget` seconds have passed, and each stops after `guard`."""
+    solve starts once `budget` seconds have passed, and each stops after `guard` (or, once,
+    after RETRY x `guard`: see `_optimise`)."""
     if not search.segs:
         return False
-    deadline = time.monotonic() + budget
-
-    def in_time() -> bool:
-        return time.monotonic() < deadline
-
-    changed = False
-    horizon = search.problem.horizon
-    tried = 0
+    clock = _Clock(guard, time.monotonic() + budget)
+    in_time = clock.in_time
     order = np.argsort(search.due, kind="stable").tolist()  # earliest due first
-    for i in order:
-        if tried >= MISSES or search.due[i] > horizon or not in_time():
-            break
-        if not _open_due(search, i):
-            continue
-        tried += 1
-        seen: list[Segment] = []
-        for cells in CELLS:
-            stretch = _before(search, int(search.due[i]), cells)
-            if not stretch or stretch[0] in seen:
-                break  # no more time before the due than the last stretch had
-            seen.append(stretch[0])
-            if _solve(search, stretch, guard, i):
-                changed = True
-                break
+    tried: set[int] = set()
+    changed = _meet_dues(search, clock, order, tried)
     sweeps = _sweep(search)
     for stretch in sweeps[:SWEEPS]:
         if in_time():
-            changed |= _solve(search, stretch, guard)
+            changed |= _solve(search, stretch, clock)
+    # A sweep may trade one due for another worth a little more (both sides are objective):
+    # the due it gave up gets its own stretch now, as the first ones did.
+    changed |= _meet_dues(search, clock, order, tried)
     waiting = [i for i in order if _open_due(search, i) and _placed_prerequisites(search, i)]
     tasks = search.problem.tasks
     # The most at stake first: the on-time bonus grows with priority and minutes.
@@ -127,7 +127,29 @@ def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_
     for i in waiting[:REACH_BACK]:
         # An earlier reach back may have met this due too, or moved what it waits for.
         if in_time() and _open_due(search, i):
-            changed |= _reach_back(search, i, sweeps, guard)
+            changed |= _reach_back(search, i, sweeps, clock)
+    return changed
+
+
+def _meet_dues(search: Search, clock: _Clock, order: list[int], tried: set[int]) -> bool:
+    """Stretches before each due still missed, in `order`, each task once (`tried`)."""
+    changed = False
+    horizon = search.problem.horizon
+    for i in order:
+        if len(tried) >= MISSES or search.due[i] > horizon or not clock.in_time():
+            break
+        if i in tried or not _open_due(search, i):
+            continue
+        tried.add(i)
+        seen: list[Segment] = []
+        for cells in CELLS:
+            stretch = _before(search, int(search.due[i]), cells)
+            if not stretch or stretch[0] in seen:
+                break  # no more time before the due than the last stretch had
+            seen.append(stretch[0])
+            if _solve(search, stretch, clock, i):
+                changed = True
+                break
     return changed
 
 
@@ -144,7 +166,7 @@ def _placed_prerequisites(search: Search, i: int) -> list[int]:
     return [c for j in closure(search, i) if j != i for c in search.of_task[j]]
 
 
-def _reach_back(search: Search, i: int, sweeps: list[list[Segment]], guard: float) -> bool:
+def _reach_back(search: Search, i: int, sweeps: list[list[Segment]], clock: _Clock) -> bool:
     """Task i, late because what it waits for is placed late: both laid out again together
     in a stretch early in the week, the chunks of what it waits for lifted wherever they
     were."""
@@ -157,7 +179,7 @@ def _reach_back(search: Search, i: int, sweeps: list[list[Segment]], guard: floa
     if len(mine) > 1:
         # Its shortest chunk alone is lifted: the rest may stay, after what moved.
         mine = [min(mine, key=lambda c: (search.end[c] - search.start[c], c))]
-    return any(_solve(search, stretch, guard, i, lift=before + mine) for stretch in early)
+    return any(_solve(search, stretch, clock, i, lift=before + mine) for stretch in early)
 
 
 def _grid(search: Search) -> int:
@@ -219,7 +241,7 @@ class _Model:
 def _solve(
     search: Search,
     stretch: list[Segment],
-    guard: float,
+    clock: _Clock,
     target: int | None = None,
     lift: list[int] | None = None,
 ) -> bool:
@@ -237,7 +259,7 @@ def _solve(
     # For a target, what its layout displaces may still fit elsewhere: the whole plan,
     # refilled, decides; otherwise the stretch's own value does.
     floor = before if target is None else before - _refill_bound(search, lo, hi, lifted)
-    layout = _build(search, stretch, play, lifted, floor, target, guard)
+    layout = _build(search, stretch, play, lifted, floor, target, clock)
     if layout is None:
         return False
     if target is None and sum(value(i, s, e) for i, s, e in layout) <= before + EPS:
@@ -254,7 +276,7 @@ def _solve(
         # The time freed far from the stretch is laid out again too: a greedy refill can
         # take it for something worth little and strand what the move displaced.
         for around in _covering(_sweep(search), freed):
-            _solve(search, around, guard)
+            _solve(search, around, clock)
     valid = all(search.valid(j) for j in range(search.n) if search.of_task[j])
     if valid and search.value() > total + EPS:
         return True
@@ -330,7 +352,7 @@ def _build(
     lifted: set[int],
     floor: float,
     target: int | None,
-    guard: float,
+    clock: _Clock,
 ) -> list[tuple[int, int, int]] | None:
     rules = search.rules
     g = _grid(search)
@@ -396,7 +418,7 @@ def _build(
     for j, i in pairs:
         if stays[i]:
             whole.add(j)
-    return _optimise(model, play, rem, whole, pairs, run_end, gap, guard)
+    return _optimise(model, play, rem, whole, pairs, run_end, gap, clock)
 
 
 def _optimise(
@@ -407,7 +429,7 @@ def _optimise(
     pairs: list[tuple[int, int]],
     run_end: dict[int, int],
     gap: int,
-    guard: float,
+    clock: _Clock,
 ) -> list[tuple[int, int, int]] | None:
     g, cells, chunks = model.g, model.cells, model.chunks
     m = len(cells)
@@ -482,16 +504,24 @@ def _optimise(
     relaxed = milp(cost, constraints=constraints, bounds=bounds)
     if relaxed.x is None or -relaxed.fun <= model.floor + MIN_GAIN:
         return None  # not even the relaxation beats the layout there now
-    with warnings.catch_warnings():
-        # HiGHS options scipy does not name itself are passed on as given, with a warning
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = milp(
-            cost,
-            constraints=constraints,
-            integrality=integral,
-            bounds=bounds,
-            options={**OPTIONS, "time_limit": guard},
-        )
+
+    def solve(seconds: float) -> OptimizeResult:
+        with warnings.catch_warnings():
+            # HiGHS options scipy does not name itself are passed on as given, with a warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return milp(
+                cost,
+                constraints=constraints,
+                integrality=integral,
+                bounds=bounds,
+                options={**OPTIONS, "time_limit": seconds},
+            )
+
+    res = solve(clock.guard)
+    if res.status == TIME_LIMIT and (res.x is None or res.mip_gap > RETRY_GAP) and clock.in_time():
+        # Cut off before the root's cuts found a layout near the bound: milp takes no
+        # starting layout, so the solve begins again, once, with more time.
+        res = solve(clock.guard * RETRY)
     if res.x is None:
         return None
     return [(i, cells[k], cells[k] + n) for v, (i, k, n) in enumerate(chunks) if res.x[v] > 0.5]
