@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 POLL_SECONDS = 1.0
+HOLD_CHANNEL = "event-bus:hold"  # subscribed by every bus for as long as it is connected
 SUBSCRIBE_TIMEOUT_SECONDS = 5.0
 DEFAULT_QUEUE_SIZE = 256
 
@@ -177,8 +178,10 @@ class RedisPubSubBackend(BroadcastBackend):
                 # that events were missed: a broken connection must reach this loop.
                 assert pubsub.connection is not None
                 pubsub.connection.retry = Retry(NoBackoff(), 0)
-                if self._channels:
-                    await pubsub.subscribe(*self._channels)
+                # Never nothing subscribed: redis-py then checks the connection's health
+                # before each command and reads the answer itself, while this loop reads
+                # too, and the first subscription after a quiet spell fails.
+                await pubsub.subscribe(HOLD_CHANNEL, *self._channels)
                 self._pubsub = pubsub
                 while not self._stopping:
                     message = await pubsub.get_message(timeout=POLL_SECONDS)

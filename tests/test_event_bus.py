@@ -89,6 +89,30 @@ async def test_b2_an_event_published_right_after_subscribing_is_delivered(
 
 
 @requires_redis
+async def test_a_subscription_after_a_quiet_spell_is_not_refused() -> None:
+    # With nothing subscribed, redis-py checks the connection's health before a command
+    # and reads the PONG itself, while the bus's reader is reading too: the first
+    # subscription after 30 s without any failed with "read() called while another
+    # coroutine is already waiting for incoming data". A short interval here.
+    assert TEST_REDIS_URL is not None
+    client = aioredis.from_url(TEST_REDIS_URL, decode_responses=True, health_check_interval=0.1)
+    publisher = aioredis.from_url(TEST_REDIS_URL)
+    bus = EventBus.over_redis(client)
+    await bus.connect()
+    try:
+        for attempt in range(3):
+            await asyncio.sleep(0.3)  # nothing subscribed: the health check falls due
+            channel = f"quiet:{uuid.uuid4()}"
+            async with bus.subscribe(channel) as feed:
+                await publisher.publish(channel, envelope(channel, attempt).encode())
+                assert await asyncio.wait_for(feed.get(), 2) == envelope(channel, attempt)
+    finally:
+        await bus.disconnect()
+        await client.aclose()
+        await publisher.aclose()
+
+
+@requires_redis
 async def test_b1_a_killed_pubsub_connection_is_resubscribed_and_resynchronised(
     redis_bus: EventBus,
 ) -> None:
