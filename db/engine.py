@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_only
 
 from core.settings import Settings
 
@@ -64,14 +65,24 @@ def json_text(value: Any) -> str:
 
 
 def _ping_in_the_transaction(engine: AsyncEngine) -> None:
-    """asyncpg's adapter pings in a transaction of its own, BEGIN, `;`, ROLLBACK (for
-    pgbouncer's transaction pooling, which we do not sit behind), and then opens the
-    session's transaction with another BEGIN: four round trips before the first statement.
-    SQLAlchemy's generic ping, a SELECT 1 through a cursor, opens the session's transaction
-    itself and runs in it: two. A dead connection fails it just the same, and the pool
-    replaces the connection before handing it out."""
+    """The pre-ping opens the transaction the session then runs in: one round trip.
+
+    asyncpg's adapter pings in a transaction of its own, BEGIN, `;`, ROLLBACK (for
+    pgbouncer's transaction pooling, which we do not sit behind), and the session's first
+    statement then sends another BEGIN: four round trips before it. A BEGIN alone reaches
+    the server as any ping does, so a dead connection fails it just the same and the pool
+    replaces the connection before handing it out; the adapter then finds its transaction
+    begun and the first statement goes out at once. (A connection already in a transaction,
+    or in autocommit, is pinged with a SELECT 1 through a cursor.)"""
     dialect = engine.sync_engine.dialect
-    dialect.do_ping = MethodType(DefaultDialect.do_ping, dialect)  # type: ignore[method-assign]
+
+    def do_ping(self: DefaultDialect, dbapi_connection: Any) -> bool:
+        if dbapi_connection._transaction is None and not dbapi_connection.autocommit:
+            await_only(dbapi_connection._start_transaction())
+            return True
+        return DefaultDialect.do_ping(self, dbapi_connection)
+
+    dialect.do_ping = MethodType(do_ping, dialect)  # type: ignore[method-assign]
 
 
 def _sqlite_engine(settings: Settings) -> AsyncEngine:

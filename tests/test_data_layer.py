@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -199,5 +202,41 @@ async def test_a_connection_killed_in_the_pool_is_replaced_before_use(settings: 
             await uow.session.execute(text("SELECT 1"))
             await uow.commit()
         assert second != first
+    finally:
+        await engine.dispose()
+
+
+@requires_postgres
+async def test_a_unit_of_work_sends_begin_then_its_statements(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pre-ping is the transaction's BEGIN: a pooled connection's unit of work sends
+    BEGIN, its statement and COMMIT, with no ping of its own or second BEGIN between."""
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 1, "db_max_overflow": 0}))
+    factory = create_session_factory(engine)
+    sent: list[str] = []  # simple-protocol queries: BEGIN, COMMIT, a `;` ping
+    cursors: list[str] = []  # prepared statements go out through a cursor each
+    opened = AsyncAdapt_asyncpg_connection.cursor
+
+    def cursor(self: AsyncAdapt_asyncpg_connection, *args: Any, **kwargs: Any) -> Any:
+        cursors.append("cursor")
+        return opened(self, *args, **kwargs)
+
+    try:
+        async with UnitOfWork(factory) as uow:
+            connection = await uow.session.connection()
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            driver.add_query_logger(lambda query: sent.append(query.query))
+            await uow.commit()
+        monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "cursor", cursor)
+        sent.clear()
+        async with UnitOfWork(factory) as uow:
+            pid = await uow.session.scalar(text("SELECT pg_backend_pid()"))
+            await uow.commit()
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
+        assert [query.strip().rstrip(";") for query in sent] == ["BEGIN", "COMMIT"]
+        assert cursors == ["cursor"]
+        assert isinstance(pid, int)
     finally:
         await engine.dispose()
