@@ -43,6 +43,18 @@ requires_postgres = pytest.mark.skipif(not ON_POSTGRES, reason="needs TEST_DATAB
 requires_redis = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs TEST_REDIS_URL")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `no_servers` (the planner's, pure rules) give the same outcome on any
+    database: against the real servers they would only repeat the embedded run, so they
+    are deselected there."""
+    if not (TEST_DATABASE_URL or TEST_REDIS_URL):
+        return
+    repeats = [item for item in items if item.get_closest_marker("no_servers")]
+    if repeats:
+        config.hook.pytest_deselected(items=repeats)
+        items[:] = [item for item in items if not item.get_closest_marker("no_servers")]
+
+
 def make_settings(**overrides: object) -> Settings:
     # argon2id at its cheapest: the cost parameters are the production ones' business,
     # the tests exercise everything else.

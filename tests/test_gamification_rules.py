@@ -20,6 +20,9 @@ from resolvers.gamification.rules import (
 )
 from resolvers.gamification.streaks import StreakState, record_day, settle
 
+# The same outcome whatever servers the suite runs against: run on the embedded default only.
+pytestmark = pytest.mark.no_servers
+
 EASY, MEDIUM, HARD = Difficulty.EASY, Difficulty.MEDIUM, Difficulty.HARD
 TASK, FOCUS = SourceKind.TASK, SourceKind.FOCUS_SESSION
 D = date(2026, 3, 2)
