@@ -38,7 +38,8 @@ same local plan.
 
 Up to `BOTH_GUARDS` tasks, stretches of the plan are then laid out again exactly
 (`ml.plan_lns`: a small integer program per stretch of free segments, first before each
-due still missed, then across the horizon), which finds the chains of moves the local
+due still missed, then across the horizon, and, when the week holds under half the work,
+the whole horizon at once), which finds the chains of moves the local
 steps cannot (work due earlier moving earlier still to make room for a due, or a
 prerequisite placed late moving to the start of the week with what waits for it). Each
 solve has a time guard, and the stretches stop after a budget; on a machine so loaded that
@@ -71,7 +72,8 @@ BOTH_GUARDS = 200  # up to this many tasks, both deadline guards are tried
 
 def plan(problem: Problem, *, budget: float = BUDGET_SECONDS, guard: float = GUARD_SECONDS) -> Plan:
     """The plan; the exact stretches start no solve after `budget` seconds and stop each
-    after `guard` (`ml.plan_lns`)."""
+    after `guard`, and the whole horizon's solves take at most fifteen guards more
+    (`ml.plan_lns`)."""
     search = local_search(problem)
     if len(problem.tasks) <= BOTH_GUARDS and polish(search, budget, guard):
         search.fill_gaps()

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.schedules import instance
+from bench.schedules import exact, instance
 from ml.peak_hours import peak_hours
 from ml.plan_lns import polish
 from ml.planner import local_search, objective, plan
@@ -510,6 +510,22 @@ def test_a_due_held_back_by_a_late_prerequisite_reaches_back() -> None:
     assert max(e for _, e in chunks["task-24"]) <= 10080
     assert max(e for _, e in chunks["task-17"]) <= min(s for s, _ in chunks["task-24"])
     assert result.objective > 35689.3  # the exact model's optimum is 35689.379
+
+
+def test_a_crowded_week_is_laid_out_whole() -> None:
+    # 30 tasks for two days, most of them left out: the stretches end at 9866.962, and the
+    # whole horizon laid out at once, every placed task and some left out in play, finds the
+    # optimum the exact model proves.
+    problem = instance(30, 3, days=2)
+    best = exact(problem, time_limit=60)
+    assert best.optimal and round(best.value, 3) == 9890.648
+    result = plan(problem, budget=math.inf, guard=math.inf)
+    assert_hard_rules(problem, result)
+    assert round(result.objective, 3) == 9890.648
+    assert {r.task for r in result.at_risk if r.code is not RiskCode.OVERDUE} == {
+        "task-3",
+        "task-16",
+    }
 
 
 def test_the_exact_stretches_start_nothing_after_their_budget() -> None:
