@@ -30,24 +30,24 @@ chunks lifted wherever they were (of the target's, only its shortest when it has
 and the stretches holding the time they freed are laid out again before the whole plan
 decides: a greedy refill of that time can take it for something worth little.
 
-When the week holds under half the work, which tasks get it is a choice across the whole
-week, a trade of places from Monday to Sunday made of small moves that stretches reach by
-chains of local gains, if at all. So, after the budget, the whole horizon is laid out at
-once, with every placed task and WHOLE_EXTRAS of those left out joining in turn, for at
-most WHOLE_GUARDS guards; the solver keeps only layouts better than the plan and stops
-near its bound (the plan is already within a fraction of a percent of it), and is not run
-where the relaxation is far above the plan (a weak model it would not close in time). On
-the 100-task bench this is what meets seed 4's three dues and brings every seed to the
+When the week holds under half the work (in a plan mostly new, not a replan that keeps
+most of its slots), which tasks get it is a choice across the whole week, a trade of
+places from Monday to Sunday made of small moves that stretches reach by chains of local
+gains, if at all. So, after the budget, the whole horizon is laid out at once, with every
+placed task and WHOLE_EXTRAS of those left out joining in turn, for at most WHOLE_GUARDS
+guards; the solver keeps only layouts better than the plan and stops near its bound (the
+plan is already within a fraction of a percent of it), and is not run where the
+relaxation is far above the plan (a weak model it would not close in time). On the
+100-task bench this is what meets seed 4's three dues and brings every seed to the
 optimum.
 
-A stretch
-is solved only when its linear relaxation promises a gain (for a target, counting what the
-displaced work could earn elsewhere). A solve stops at a 1% gap, at 200 nodes or at its
-time guard, whichever comes first, and no solve starts after the budget. A solve cut off
-by the guard far from its own bound is run once more with RETRY guards: its root alone can
-take about a guard, and a machine 15% slower than another lost the layouts that met a due
-(seed 4 of the 20-task bench). On a busy machine a plan can still come out differently
-from one run to the next, never below the plan the local steps made.
+A stretch is solved only when its linear relaxation promises a gain (for a target,
+counting what the displaced work could earn elsewhere). A solve stops at a 1% gap, at 200
+nodes or at its time guard, whichever comes first, and no stretch starts after the budget.
+A solve cut off by the guard far from its own bound is run once more with RETRY guards:
+its root alone can take about a guard, and a machine 15% slower than another lost the
+layouts that met a due (seed 4 of the 20-task bench). On a busy machine a plan can still
+come out differently from one run to the next, never below the plan the local steps made.
 """
 
 from __future__ import annotations
@@ -149,15 +149,19 @@ def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_
         # An earlier reach back may have met this due too, or moved what it waits for.
         if in_time() and _open_due(search, i):
             changed |= _reach_back(search, i, sweeps, limits)
-    if _crowded(search):
+    if crowded(search):
         changed |= _trade_the_week(search, guard * WHOLE_GUARDS)
     return changed
 
 
-def _crowded(search: Search) -> bool:
-    """Whether the work left out is more than the work placed: the week holds under half."""
-    rest = (search.r0 - search.placed)[~search.blocked]
-    return int(rest.sum()) > int(search.placed.sum())
+def crowded(search: Search) -> bool:
+    """Whether the week holds under half the work, in a plan mostly made anew: a replan
+    keeps most of its slots, and their week was traded when it was first planned (a replan
+    after a skip stays well under 100 ms)."""
+    rest = int((search.r0 - search.placed)[~search.blocked].sum())
+    kept = sum(end - start for chunks in search.kept.values() for start, end in chunks)
+    placed = int(search.placed.sum())
+    return rest > placed + kept and placed > kept
 
 
 def _trade_the_week(search: Search, seconds: float) -> bool:

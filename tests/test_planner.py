@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bench.schedules import exact, instance
 from ml.peak_hours import peak_hours
-from ml.plan_lns import polish
+from ml.plan_lns import crowded, polish
 from ml.planner import local_search, objective, plan
 from ml.planning import (
     Interval,
@@ -526,6 +526,21 @@ def test_a_crowded_week_is_laid_out_whole() -> None:
         "task-3",
         "task-16",
     }
+
+
+def test_a_replan_that_keeps_most_of_its_slots_does_not_trade_the_week() -> None:
+    # The week was traded when the plan was made; a replan after a skip keeps the rest of
+    # the plan where it was and must stay quick.
+    problem = instance(30, 3, days=2)
+    first = plan(problem)
+    assert crowded(local_search(problem))
+    placed = [(s.task, s.start, s.end) for s in first.slots if s.task is not None]
+    skipped = placed[0][0]
+    previous = tuple(Placement(*p) for p in placed if p[0] != skipped)
+    again = replace(
+        problem, tasks=tuple(t for t in problem.tasks if t.key != skipped), previous=previous
+    )
+    assert not crowded(local_search(again))
 
 
 def test_the_exact_stretches_start_nothing_after_their_budget() -> None:
