@@ -156,8 +156,7 @@ def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_
 
 def crowded(search: Search) -> bool:
     """Whether the week holds under half the work, in a plan mostly made anew: a replan
-    keeps most of its slots, and their week was traded when it was first planned (a replan
-    after a skip stays well under 100 ms)."""
+    keeps most of its slots, and their week was traded when it was first planned."""
     rest = int((search.r0 - search.placed)[~search.blocked].sum())
     kept = sum(end - start for chunks in search.kept.values() for start, end in chunks)
     placed = int(search.placed.sum())

@@ -39,9 +39,9 @@ same local plan.
 Up to `BOTH_GUARDS` tasks, stretches of the plan are then laid out again exactly
 (`ml.plan_lns`: a small integer program per stretch of free segments, first before each
 due still missed, then across the horizon, and, when the week holds under half the work,
-the whole horizon at once), which finds the chains of moves the local
-steps cannot (work due earlier moving earlier still to make room for a due, or a
-prerequisite placed late moving to the start of the week with what waits for it). Each
+the whole horizon at once), which finds the chains of moves the local steps cannot (work
+due earlier moving earlier still to make room for a due, or a prerequisite placed late
+moving to the start of the week with what waits for it). Each
 solve has a time guard, and the stretches stop after a budget; on a machine so loaded that
 either is reached, the plan can differ from one run to the next, never below the local
 plan.
