@@ -35,14 +35,15 @@ most of its slots), which tasks get it is a choice across the whole week, a trad
 places from Monday to Sunday made of small moves that stretches reach by chains of local
 gains, if at all. So, after the budget, the whole horizon is laid out at once, with every
 placed task and WHOLE_EXTRAS of those left out joining in turn, for at most WHOLE_GUARDS
-guards; the solver keeps only layouts better than the plan and stops near its bound (the
-plan is already within a fraction of a percent of it), and is not run where the
-relaxation is far above the plan (a weak model it would not close in time). On the
-100-task bench this is what meets seed 4's three dues and brings every seed to the
-optimum.
+guards; the solver keeps only layouts better than the plan, stops at the usual 1% gap to
+its bound, and is not run where the relaxation is far above the plan (a weak model it
+would not close in time). On the 100-task bench this is what meets seed 4's three dues and
+brings every seed to the optimum.
 
-A stretch is solved only when its linear relaxation promises a gain (for a target,
-counting what the displaced work could earn elsewhere). A solve stops at a 1% gap, at 200
+A due is tried only when `ml.plan_bound` allows that meeting it could raise the objective,
+and a stretch is solved only when its linear relaxation promises a gain (for a target,
+counting what the displaced work could earn elsewhere; a bound on that relaxation, far
+cheaper, rules most stretches out first). A solve stops at a 1% gap, at 200
 nodes or at its time guard, whichever comes first, and no stretch starts after the budget.
 A solve cut off by the guard far from its own bound is run once more with RETRY guards:
 its root alone can take about a guard, and a machine 15% slower than another lost the
@@ -62,7 +63,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import coo_matrix
 
-from ml.plan_repair import closure, on_time, possible, restore, save
+from ml.plan_bound import MeetingBound
+from ml.plan_repair import on_time, possible, restore, save
 from ml.plan_timeline import Segment, capacity
 
 if TYPE_CHECKING:
@@ -102,7 +104,6 @@ RETRY_GAP = 0.05  # how far off: the gap to the solve's own bound
 TIME_LIMIT = 1  # milp's status when its time limit stopped it
 WHOLE_EXTRAS = (6, 30)  # the whole horizon is solved with these many tasks joining, in turn
 WHOLE_GUARDS = 15.0  # the guards its solves may take together, after the budget
-WHOLE_GAP = 1e-4  # the gap at which they stop: the plan is already near their bound
 WHOLE_PROMISE = 0.05  # ... and they are skipped when their relaxation is this far above it
 # Seconds after which no more solves start: a plan stays well inside a job's time limit
 # (60 s by default) on a slow or busy machine, at the cost of some of the polish.
@@ -133,21 +134,22 @@ def polish(search: Search, budget: float = BUDGET_SECONDS, guard: float = GUARD_
     in_time = limits.in_time
     order = np.argsort(search.due, kind="stable").tolist()  # earliest due first
     tried: set[int] = set()
-    changed = _meet_dues(search, limits, order, tried)
+    bound = MeetingBound(search)
+    changed = _meet_dues(search, limits, order, tried, bound)
     sweeps = _sweep(search)
     for stretch in sweeps[:SWEEPS]:
         if in_time():
             changed |= _solve(search, stretch, limits)
     # A sweep may trade one due for another worth a little more (both sides are objective):
     # the due it gave up gets its own stretch now, as the first ones did.
-    changed |= _meet_dues(search, limits, order, tried)
-    waiting = [i for i in order if _open_due(search, i) and _placed_prerequisites(search, i)]
+    changed |= _meet_dues(search, limits, order, tried, bound)
+    waiting = [i for i in order if _open_due(search, i, bound) and _placed_prerequisites(search, i)]
     tasks = search.problem.tasks
     # The most at stake first: the on-time bonus grows with priority and minutes.
     waiting.sort(key=lambda i: -tasks[i].priority * float(search.r0[i]))
     for i in waiting[:REACH_BACK]:
         # An earlier reach back may have met this due too, or moved what it waits for.
-        if in_time() and _open_due(search, i):
+        if in_time() and _open_due(search, i, bound):
             changed |= _reach_back(search, i, sweeps, limits)
     if crowded(search):
         changed |= _trade_the_week(search, guard * WHOLE_GUARDS)
@@ -182,14 +184,16 @@ def _trade_the_week(search: Search, seconds: float) -> bool:
     return changed
 
 
-def _meet_dues(search: Search, limits: _Limits, order: list[int], tried: set[int]) -> bool:
+def _meet_dues(
+    search: Search, limits: _Limits, order: list[int], tried: set[int], bound: MeetingBound
+) -> bool:
     """Stretches before each due still missed, in `order`, each task once (`tried`)."""
     changed = False
     horizon = search.problem.horizon
     for i in order:
         if len(tried) >= MISSES or search.due[i] > horizon or not limits.in_time():
             break
-        if i in tried or not _open_due(search, i):
+        if i in tried or not _open_due(search, i, bound):
             continue
         tried.add(i)
         seen: list[Segment] = []
@@ -204,17 +208,18 @@ def _meet_dues(search: Search, limits: _Limits, order: list[int], tried: set[int
     return changed
 
 
-def _open_due(search: Search, i: int) -> bool:
-    """Task i misses a due inside the horizon that the free time before it could hold."""
+def _open_due(search: Search, i: int, bound: MeetingBound) -> bool:
+    """Task i misses a due inside the horizon that the free time before it could hold, and
+    meeting it could raise the objective."""
     due = search.due[i]
     if not 0 < due <= search.problem.horizon or search.blocked[i] or search.r0[i] == 0:
         return False
-    return not on_time(search, i) and possible(search, i)
+    return not on_time(search, i) and possible(search, i) and bound.worth_meeting(i)
 
 
 def _placed_prerequisites(search: Search, i: int) -> list[int]:
     """The chunks of what task i still waits for, where they are placed."""
-    return [c for j in closure(search, i) if j != i for c in search.of_task[j]]
+    return [c for j in search.closure(i) if j != i for c in search.of_task[j]]
 
 
 def _reach_back(search: Search, i: int, sweeps: list[list[Segment]], limits: _Limits) -> bool:
@@ -385,7 +390,7 @@ def _play(
         left = left[np.argsort(-worth, kind="stable")[:extra]]
     joining = set(left.tolist())
     if target is not None:  # with what it still waits for
-        joining |= {j for j in closure(search, target) if not search.complete(j)}
+        joining |= {j for j in search.closure(target) if not search.complete(j)}
     return sorted(owners | joining)
 
 
@@ -469,7 +474,35 @@ def _build(
     for j, i in pairs:
         if stays[i]:
             whole.add(j)
+    if _bound(model, rem, whole) <= floor + MIN_GAIN:
+        return None  # the relaxation could not beat the layout there now either
     return _optimise(model, play, rem, whole, pairs, run_end, gap, limits)
+
+
+def _bound(model: _Model, rem: dict[int, int], whole: set[int]) -> float:
+    """An upper bound on the stretch's relaxation, far cheaper than solving it: chunks
+    cover at most the stretch's minutes, each task's worth at most its best value per
+    minute there; the tasks placed whole take their minutes first, the others fill the
+    rest best first (a fractional knapsack)."""
+    density: dict[int, float] = {}
+    for (i, _, n), v in zip(model.chunks, model.value, strict=True):
+        density[i] = max(density.get(i, -math.inf), v / n)
+    room = len(model.cells) * model.g
+    bound = 0.0
+    for i in whole:
+        if rem[i] and i not in density:
+            return -math.inf  # a task that must be placed has no chunk that fits
+        room -= rem[i]
+        bound += rem[i] * density.get(i, 0.0)
+    if room < 0:
+        return -math.inf
+    for d, i in sorted(((d, i) for i, d in density.items() if i not in whole), reverse=True):
+        if d <= 0 or room <= 0:
+            break
+        take = min(room, rem[i])
+        bound += take * d
+        room -= take
+    return bound
 
 
 def _optimise(

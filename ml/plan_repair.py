@@ -14,8 +14,9 @@ take off a task that others wait on, together with everything placed that waits 
 and put the group back with the exchange and repack passes.
 
 An earliest-due-date check of the free study time before the due (its capacity less what
-must go before it) skips tasks whose due no rearrangement can meet. Every step is capped by
-counts, never by the clock.
+must go before it) skips tasks whose due no rearrangement can meet, and the bound of
+`ml.plan_bound` those whose due no rearrangement can meet with a gain. Every step is capped
+by counts, never by the clock.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ml.plan_bound import MeetingBound
 from ml.plan_exchange import improve
 from ml.plan_repack import repack
 from ml.plan_timeline import Segment
@@ -56,10 +58,11 @@ def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIO
     ]
     changed = False
     groups = GROUP_TRIES
+    bound = MeetingBound(search)
     for i in dated:
         if attempts <= 0:
             break
-        if on_time(search, i) or not possible(search, i):
+        if on_time(search, i) or not possible(search, i) or not bound.worth_meeting(i):
             continue
         attempts -= 1
         if _repair_one(search, i, evictions):
@@ -70,7 +73,7 @@ def repair(search: Search, attempts: int | None = None, evictions: int = EVICTIO
             if _repair_one(search, i, evictions, groups=True):
                 changed = True
                 continue
-        for back in RELAYOUTS:
+        for back in _backs(search, i):
             if _relayout(search, i, back):
                 changed = True
                 break
@@ -82,23 +85,11 @@ def on_time(search: Search, i: int) -> bool:
     return search.complete(i) and (last is None or last <= search.due[i])
 
 
-def closure(search: Search, i: int) -> list[int]:
-    """Task i and the prerequisites it still waits for, dependencies first."""
-    found = [i]
-    seen = {i}
-    for j in found:
-        for d in search.graph.deps[j]:
-            if d not in seen and search.r0[d] > 0:
-                seen.add(d)
-                found.append(d)
-    return found[::-1]
-
-
 def possible(search: Search, i: int) -> bool:
     """Whether the free study time before i's due can hold it and what it waits for, less
     what tasks due no later than it already hold there."""
     due = int(search.due[i])
-    need = sum(int(search.r0[j]) for j in closure(search, i))
+    need = sum(int(search.r0[j]) for j in search.closure(i))
     start = search.graph.locked_ready[i]
     room = int(search.table.at(due)) - int(search.table.at(start))
     earlier = 0
@@ -150,7 +141,7 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
     due = int(search.due[i])
     state = save(search)
     before = search.value()
-    moving = closure(search, i)
+    moving = search.closure(i)
     _take_off(search, set(moving) | _waiting_on(search, moving))
     only = np.zeros(search.n, dtype=bool)
     only[moving] = True
@@ -187,7 +178,7 @@ def _repair_one(search: Search, i: int, evictions: int, groups: bool = False) ->
 
 def _group_candidates(search: Search, i: int) -> bool:
     due = int(search.due[i])
-    moving = set(closure(search, i))
+    moving = set(search.closure(i))
     return any(len(v) > 1 for v in _victims(search, moving, due, True)[:EVICTIONS])
 
 
@@ -221,6 +212,18 @@ def _before(segs: list[Segment], due: int) -> list[Segment]:
     return [Segment(g.window, g.start, min(g.end, due)) for g in segs if g.start < due]
 
 
+def _backs(search: Search, i: int) -> list[int]:
+    """The RELAYOUTS worth trying for i: past the one that reaches the first free segment,
+    each would lay out the same segments again (and fail the same way)."""
+    count = sum(g.start < search.due[i] for g in search.segs)
+    out = []
+    for back in RELAYOUTS:
+        out.append(back)
+        if back >= count:
+            break
+    return out
+
+
 def _relayout(search: Search, i: int, back: int) -> bool:
     """Lay out again the last `back` free segments before i's due, earliest due first,
     with i and what it waits for; the work displaced goes wherever it fits after."""
@@ -231,9 +234,9 @@ def _relayout(search: Search, i: int, back: int) -> bool:
     lo = before_due[max(0, len(before_due) - back)].start
     state = save(search)
     before = search.value()
-    moving = set(closure(search, i))
+    moving = set(search.closure(i))
     moving |= {j for c, j in enumerate(search.task) if lo <= search.start[c] < due}
-    moving = {j for j in moving if search.kept_first[j] is None or j in closure(search, i)}
+    moving = {j for j in moving if search.kept_first[j] is None or j in search.closure(i)}
     moving |= _waiting_on(search, sorted(moving))
     _take_off(search, moving)
     only = np.zeros(search.n, dtype=bool)

@@ -41,6 +41,9 @@ class Search:
     ) -> None:
         self.problem = problem
         self.unlock = unlock  # the deadline guard weighs what a prerequisite unlocks
+        # Without `unlock`: whether the guard with it would have made every drop this one
+        # made (then its search would come out the same).
+        self.guards_agree = True
         self.edd = False
         self.rules = problem.rules
         self.model = model
@@ -66,6 +69,12 @@ class Search:
         self.goal = np.array([goal_id[t.goal] for t in tasks], dtype=np.int64)
         self.kept_first = [min((s for s, _ in kept.get(i, ())), default=None) for i in range(n)]
         self.kept_last = [max((e for _, e in kept.get(i, ())), default=None) for i in range(n)]
+        # Every dependency edge as two index arrays (task, what it waits for), and the end
+        # of locked work each task waits for: `refresh_ready` works on whole arrays.
+        edges = [(i, j) for i in range(n) for j in graph.deps[i]]
+        self.dep_of = np.array([i for i, _ in edges], dtype=np.int64)
+        self.dep_on = np.array([j for _, j in edges], dtype=np.int64)
+        self.locked_ready = np.array(graph.locked_ready, dtype=np.float64)
         # New chunks: fixed positions once built; the exchange step changes only `task`.
         self.start: list[int] = []
         self.end: list[int] = []
@@ -92,6 +101,17 @@ class Search:
 
     def complete(self, i: int) -> bool:
         return bool(self.placed[i] == self.r0[i])
+
+    def closure(self, i: int) -> list[int]:
+        """Task i and the prerequisites it still waits for, dependencies first."""
+        found = [i]
+        seen = {i}
+        for j in found:
+            for d in self.graph.deps[j]:
+                if d not in seen and self.r0[d] > 0:
+                    seen.add(d)
+                    found.append(d)
+        return found[::-1]
 
     def first_start(self, i: int) -> int | None:
         starts = [self.start[c] for c in self.of_task[i]]
@@ -185,10 +205,15 @@ class Search:
 
     def refresh_ready(self) -> None:
         """When each task may start, from where its dependencies now end."""
-        for i in range(self.n):
-            self.done_at[i] = float(self.last_end(i) or 0) if self.complete(i) else INF
-        for i in self.graph.order:
-            self._update_ready(i)
+        last = self._kept_last_array(missing=-INF)
+        if self.task:
+            np.maximum.at(last, np.asarray(self.task), np.asarray(self.end, dtype=np.float64))
+        last[np.isneginf(last)] = 0.0
+        self.done_at[:] = np.where(self.placed == self.r0, last, INF)
+        ready = self.locked_ready.copy()
+        np.maximum.at(ready, self.dep_of, self.done_at[self.dep_on])
+        # A blocked task never starts: its entry is left as it was.
+        self.ready[~self.blocked] = ready[~self.blocked]
 
     def stretch(self, tries: int = 3) -> None:
         """Let a chunk that leaves free time after it grow into it, under whichever task
@@ -292,8 +317,8 @@ class Search:
             best_fill = np.where(better, fill, best_fill)
         return best_len, best_fill
 
-    def _kept_last_array(self) -> npt.NDArray[np.float64]:
-        return np.array([INF if e is None else float(e) for e in self.kept_last])
+    def _kept_last_array(self, missing: float = INF) -> npt.NDArray[np.float64]:
+        return np.array([missing if e is None else float(e) for e in self.kept_last])
 
     def _chunk_lengths(self, space: int) -> IntArray:
         return self._lengths_for(self.r0 - self.placed, space)

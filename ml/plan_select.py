@@ -64,7 +64,7 @@ def stakes(search: Search) -> tuple[npt.NDArray[np.float64], list[list[int]]]:
             waiting[i] = below
             minutes = int(search.r0[i]) + int(search.r0[below].sum())
             stake[i] = (worth[i] + worth[below].sum()) / max(minutes, 1)
-    return (stake if search.unlock else search.weight.copy()), waiting
+    return stake, waiting
 
 
 def claims(search: Search, t: int, margin: int) -> npt.NDArray[np.bool_]:
@@ -84,8 +84,12 @@ def claims(search: Search, t: int, margin: int) -> npt.NDArray[np.bool_]:
             break
         k = int(np.argmax(short))
         claimants = guard[: k + 1][active[: k + 1]]
-        order = np.lexsort((-search.r0[claimants], search.stake[claimants]))
-        gone = int(claimants[order[0]])
+        gone = _least(search, claimants, search.unlock)
+        if not search.unlock:
+            # The other guard would drop the same task and nothing else with it: so far,
+            # both guards' searches are the same.
+            other = _least(search, claimants, True)
+            search.guards_agree &= other == gone and bool(dropped[search.below[gone]].all())
         dropped[gone] = True
         if search.unlock:
             dropped[search.below[gone]] = True
@@ -94,6 +98,13 @@ def claims(search: Search, t: int, margin: int) -> npt.NDArray[np.bool_]:
         k = int(np.argmax(tight))
         critical[guard[: k + 1][active[: k + 1]]] = True
     return critical
+
+
+def _least(search: Search, claimants: IntArray, unlock: bool) -> int:
+    """The claimant with least at stake: its own value per minute, or with `unlock` that
+    of it and everything waiting for it; the longer first among equals."""
+    stake = search.stake if unlock else search.weight
+    return int(claimants[np.lexsort((-search.r0[claimants], stake[claimants]))[0]])
 
 
 def select(

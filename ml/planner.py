@@ -33,7 +33,8 @@ moving work due later, and kept only when the objective rises), and on the bette
 two plans below a last repack, fill and exchange pass. The guard drops, when the time
 before a due runs short, either the task worth least per minute or the one worth least with
 everything that waits for it; up to `BOTH_GUARDS` tasks both are run and the better plan
-kept. Every local step is capped by counts, never by the clock: a problem always gets the
+kept (the second only when the first dropped a task the second would not have, or not
+alone: otherwise the two searches are the same). Every local step is capped by counts, never by the clock: a problem always gets the
 same local plan.
 
 Up to `BOTH_GUARDS` tasks, stretches of the plan are then laid out again exactly
@@ -89,7 +90,7 @@ def local_search(problem: Problem) -> Search:
     model = ValueModel(problem)
     segs = segments(problem, kept_list)
     search = _search(Search(problem, model, graph, kept, segs))
-    if len(problem.tasks) <= BOTH_GUARDS:
+    if len(problem.tasks) <= BOTH_GUARDS and not search.guards_agree:
         other = _search(Search(problem, model, graph, kept, segs, unlock=True))
         if other.value() > search.value() + 1e-6:
             search = other
