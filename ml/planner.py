@@ -34,8 +34,8 @@ two plans below a last repack, fill and exchange pass. The guard drops, when the
 before a due runs short, either the task worth least per minute or the one worth least with
 everything that waits for it; up to `BOTH_GUARDS` tasks both are run and the better plan
 kept (the second only when the first dropped a task the second would not have, or not
-alone: otherwise the two searches are the same). Every local step is capped by counts, never by the clock: a problem always gets the
-same local plan.
+alone: otherwise the two searches are the same). Every local step is capped by counts,
+never by the clock: a problem always gets the same local plan.
 
 Up to `BOTH_GUARDS` tasks, stretches of the plan are then laid out again exactly
 (`ml.plan_lns`: a small integer program per stretch of free segments, first before each
