@@ -8,7 +8,9 @@ from types import TracebackType
 from typing import Any, Self
 
 import sqlalchemy.exc
+from sqlalchemy import Connection, event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 
 from core.job_messages import JobSender, MessageThread
 from core.outages import CONFLICT, CommitOutcomeUnknown, outage_code
@@ -16,6 +18,21 @@ from core.outages import CONFLICT, CommitOutcomeUnknown, outage_code
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[None]]
+# A write held back until the unit commits: made on its own (`alone`, committed by itself)
+# or, once the unit's transaction begins, on that transaction's connection.
+WriteAlone = Callable[[], Awaitable[None]]
+WriteInTransaction = Callable[[Connection], None]
+
+_HELD = "held writes"  # the key in `session.info`
+
+
+@event.listens_for(Session, "after_begin")
+def _write_held(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    """The unit's transaction has begun: what was held back goes first, before anything else
+    the transaction writes (which may refer to it)."""
+    for _, in_transaction in session.info.pop(_HELD, ()):
+        in_transaction(connection)
+
 
 _job_messages: MessageThread | None = None
 
@@ -55,7 +72,11 @@ class UnitOfWork:
     def used_database(self) -> bool:
         """Whether the unit has begun its transaction (run a statement, added an object) or
         holds a write for the commit. One that has not can commit its only write elsewhere."""
-        return bool(self._before_commit) or self.session.in_transaction()
+        return (
+            bool(self._before_commit)
+            or self.session.in_transaction()
+            or bool(self.session.info.get(_HELD))
+        )
 
     async def __aenter__(self) -> Self:
         self._session = self._factory()
@@ -68,6 +89,7 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
+        session.info.pop(_HELD, None)  # a unit left without committing writes nothing
         try:
             if not self._committed:
                 await session.rollback()
@@ -92,6 +114,17 @@ class UnitOfWork:
 
         self.after_commit(send)
 
+    def hold_write(self, alone: WriteAlone, in_transaction: WriteInTransaction) -> bool:
+        """Holds a write back until the unit commits, when its transaction has not begun:
+        if it never does, `alone` makes the write by itself at the commit (one statement,
+        committed on its own, instead of a transaction around it); once it does,
+        `in_transaction` makes it there first. False when the transaction has begun already:
+        the caller writes now."""
+        if self.session.in_transaction():
+            return False
+        self.session.info.setdefault(_HELD, []).append((alone, in_transaction))
+        return True
+
     def after_commit(self, effect: AfterCommit) -> None:
         """Buffer a side effect (an event, a job message) to run once the commit succeeded."""
         self._after_commit.append(effect)
@@ -108,7 +141,14 @@ class UnitOfWork:
         for step in steps:
             await step()
         try:
-            await self.session.commit()
+            held = self.session.info.get(_HELD)
+            if held and len(held) == 1 and not self.session.in_transaction():
+                alone, _ = self.session.info.pop(_HELD)[0]
+                await alone()
+            else:
+                if held:  # more than one: they commit together, in a transaction
+                    await self.session.connection()
+                await self.session.commit()
         except Exception as exc:
             # A pool with nothing free sent nothing, and a conflict is the server's own
             # rollback; any other outage may have struck after the server committed.

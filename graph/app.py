@@ -34,6 +34,7 @@ from graph.websocket import GraphQLWebSocket, bearer_token
 from resolvers import gamification, schedules, social
 from resolvers.access import Viewer
 from resolvers.auth import AuthService
+from resolvers.jobs import job_ledger
 from resolvers.system import database_ready
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def create_app(settings: Settings, companions: Sequence[Companion] = ()) -> Star
                 stack.enter_context(gamification.installed(redis))
                 stack.enter_context(social.installed())
                 stack.enter_context(schedules.installed(settings.replan_debounce_ms))
+                await stack.enter_async_context(job_ledger(settings, engine))
                 for companion in companions:
                     await stack.enter_async_context(companion(settings))
                 yield

@@ -18,7 +18,7 @@ from core.settings import Settings
 from core.unit_of_work import UnitOfWork
 from db.engine import create_engine, create_session_factory
 from db.models.jobs import Job
-from db.repositories.job_ledger import JobLedger
+from db.repositories.job_ledger import JobLedger, attach
 from resolvers.jobs import Progress, complete_job, start_job
 
 R = TypeVar("R")
@@ -42,7 +42,7 @@ class DatabaseMiddleware(dramatiq.Middleware):
         self.engine = create_engine(self.settings, role="worker")
         self.session_factory = create_session_factory(self.engine)
         if not self.settings.is_sqlite:
-            self.ledger = JobLedger(self.engine)
+            self.ledger = attach(self.engine, JobLedger(self.engine))
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         engine, self.engine, self.session_factory = self.engine, None, None

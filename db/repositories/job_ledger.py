@@ -1,11 +1,17 @@
-"""A worker's job status changes, batched across the jobs it runs at once (PostgreSQL).
+"""A process's job rows written in batches across the jobs it handles at once (PostgreSQL).
 
-Marking a job RUNNING, and SUCCEEDED when its work wrote nothing to the database, are
-single-row updates that need no transaction of their own: through a session, each paid for
-a pool checkout, a ping, BEGIN and COMMIT, more than the bare cost of a job in Dramatiq
-itself. The ledger keeps one connection for them and sends the changes that arrived while
-the previous batch was in flight as one statement, so a busy worker pays one round trip for
-many jobs and an idle one still gets its answer after a single round trip.
+Writing a QUEUED job when nothing else in its unit of work writes (an api request that only
+starts a job), marking a job RUNNING, and SUCCEEDED when its work wrote nothing to the
+database, are single-row writes that need no transaction of their own: through a session,
+each paid for a pool checkout, a ping, BEGIN and COMMIT, more than the bare cost of a job
+in Dramatiq itself. The ledger keeps one connection for them and sends the writes that
+arrived while the previous batch was in flight as one statement per kind, so a busy
+process pays one round trip for many jobs and an idle one still gets its answer after a
+single round trip.
+
+A process attaches one ledger to its engine (`attach`); units of work on that engine find
+it with `ledger_for`. The ledger may hold its connection from an engine of its own (as the
+api's does), so that the pool its requests share is not one connection short.
 """
 
 from __future__ import annotations
@@ -13,13 +19,30 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
-from sqlalchemy import JSON, Text, Uuid, and_, any_, bindparam, cast, func, update
+from sqlalchemy import (
+    JSON,
+    Engine,
+    String,
+    Text,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from db.base import utcnow
 from db.engine import json_text
@@ -64,6 +87,68 @@ _SUCCEED = DriverStatement(
 )
 
 
+_NEW = (
+    func.unnest(
+        bindparam("ids", type_=ARRAY(Uuid)),
+        bindparam("owners", type_=ARRAY(Uuid)),
+        bindparam("kinds", type_=ARRAY(String)),
+        bindparam("actors", type_=ARRAY(String)),
+        bindparam("times", type_=ARRAY(Job.__table__.c.created_at.type)),
+    )
+    .table_valued("id", "owner_id", "kind", "actor", "at")
+    .render_derived(name="batch")
+)
+_CREATE = DriverStatement(
+    insert(Job).from_select(
+        [column.name for column in Job.__table__.columns],
+        select(
+            *(
+                {
+                    "id": _NEW.c.id,
+                    "owner_id": _NEW.c.owner_id,
+                    "kind": _NEW.c.kind,
+                    "actor": _NEW.c.actor,
+                    "status": literal(JobStatus.QUEUED.value),
+                    "progress": literal(0.0),
+                    "attempts": literal(0),
+                    "created_at": _NEW.c.at,
+                    "updated_at": _NEW.c.at,
+                }.get(column.name, null())
+                for column in Job.__table__.columns
+            )
+        ).select_from(_NEW),
+    )
+)
+# One job alone, when its batch failed on a constraint: only its own caller fails.
+_CREATE_ONE = DriverStatement(
+    insert(Job).values(
+        id=bindparam("id"),
+        owner_id=bindparam("owner_id"),
+        kind=bindparam("kind"),
+        actor=bindparam("actor"),
+        status=JobStatus.QUEUED,
+        progress=0.0,
+        attempts=0,
+        created_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
+)
+
+_LEDGERS: weakref.WeakKeyDictionary[Engine, JobLedger] = weakref.WeakKeyDictionary()
+
+
+def attach(engine: AsyncEngine, ledger: JobLedger) -> JobLedger:
+    """Makes `ledger` the one units of work on `engine` write through, until it closes."""
+    _LEDGERS[engine.sync_engine] = ledger
+    return ledger
+
+
+def ledger_for(session: AsyncSession) -> JobLedger | None:
+    """The ledger attached to the engine the session runs on, if any."""
+    bind = session.bind
+    return _LEDGERS.get(bind.sync_engine) if isinstance(bind, AsyncEngine) else None
+
+
 class JobLedger:
     """Marks jobs RUNNING or SUCCEEDED in batches, on one connection of its own.
 
@@ -79,9 +164,18 @@ class JobLedger:
         self._connection: AsyncConnection | None = None
         self._driver: asyncpg.Connection | None = None
         self._used_at = 0.0
+        self._creations: list[tuple[Job, asyncio.Future[None]]] = []
         self._starts: list[tuple[uuid.UUID, asyncio.Future[Job | None]]] = []
         self._successes: list[tuple[uuid.UUID, str, asyncio.Future[bool]]] = []
         self._flushing: asyncio.Task[None] | None = None
+
+    async def create(self, job: Job) -> None:
+        """Writes a QUEUED job (its id, owner, kind, actor and creation time), committed
+        once this returns."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._creations.append((job, future))
+        self._flush_soon()
+        await future
 
     async def start(self, job_id: uuid.UUID) -> Job | None:
         """Marks the job RUNNING and counts the attempt; None when it has finished already
@@ -100,7 +194,11 @@ class JobLedger:
         return await future
 
     async def close(self) -> None:
-        """Lets the batch in flight finish, then gives the connection back."""
+        """Lets the batch in flight finish, then gives the connection back; the engine has
+        no ledger after this."""
+        for engine, ledger in list(_LEDGERS.items()):
+            if ledger is self:
+                del _LEDGERS[engine]
         if self._flushing is not None:
             await asyncio.wait([self._flushing])
         await self._disconnect(invalidate=False)
@@ -110,17 +208,22 @@ class JobLedger:
             self._flushing = asyncio.create_task(self._flush(), name="job-ledger")
 
     async def _flush(self) -> None:
-        while self._starts or self._successes:
+        while self._creations or self._starts or self._successes:
+            creations, self._creations = self._creations, []
             starts, self._starts = self._starts, []
             successes, self._successes = self._successes, []
             try:
                 driver = await self._connect()
+                if creations:
+                    await self._run_creations(driver, creations)
                 if starts:
                     await self._run_starts(driver, starts)
                 if successes:
                     await self._run_successes(driver, successes)
             except BaseException as exc:
-                futures = [future for _, future in starts] + [future for *_, future in successes]
+                futures: list[asyncio.Future[Any]] = [future for _, future in creations]
+                futures += [future for _, future in starts]
+                futures += [future for *_, future in successes]
                 for future in futures:
                     if future.done():
                         continue
@@ -132,6 +235,39 @@ class JobLedger:
                 await self._disconnect(invalidate=True)
                 if not isinstance(exc, Exception):
                     raise
+
+    @staticmethod
+    async def _run_creations(
+        driver: asyncpg.Connection, creations: Sequence[tuple[Job, asyncio.Future[None]]]
+    ) -> None:
+        jobs = [job for job, _ in creations]
+        values = {
+            "ids": [job.id for job in jobs],
+            "owners": [job.owner_id for job in jobs],
+            "kinds": [job.kind for job in jobs],
+            "actors": [job.actor for job in jobs],
+            "times": [job.created_at for job in jobs],
+        }
+        try:
+            await driver.execute(_CREATE.sql, *_CREATE.arguments(values))
+        except asyncpg.IntegrityConstraintViolationError:
+            # One job's owner is gone, say: the statement wrote nothing, and each job is
+            # written again alone so that only the callers at fault fail.
+            for job, future in creations:
+                one: dict[str, Any] = {"id": job.id, "owner_id": job.owner_id}
+                one |= {"kind": job.kind, "actor": job.actor, "at": job.created_at}
+                try:
+                    await driver.execute(_CREATE_ONE.sql, *_CREATE_ONE.arguments(one))
+                except asyncpg.IntegrityConstraintViolationError as exc:
+                    if not future.done():
+                        future.set_exception(exc)
+                    continue
+                if not future.done():
+                    future.set_result(None)
+            return
+        for _, future in creations:
+            if not future.done():
+                future.set_result(None)
 
     @staticmethod
     async def _run_starts(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, insert, or_, select, text, update
+from sqlalchemy import Connection, Update, bindparam, insert, or_, select, text, update
 
 from core.ids import new_id
 from db.base import utcnow
@@ -54,9 +55,12 @@ _FAIL = _finish(status=JobStatus.FAILED, result=None, error=bindparam("new_error
 _COLUMNS = tuple(Job.__table__.columns)
 # Every job starts here, mostly from an api request: on PostgreSQL the row goes to the
 # driver, without the ORM's flush.
-_INSERT_ON_DRIVER = DriverStatement(
-    insert(Job).values({column.name: bindparam(column.name) for column in _COLUMNS})
-)
+_INSERT = insert(Job).values({column.name: bindparam(column.name) for column in _COLUMNS})
+_INSERT_ON_DRIVER = DriverStatement(_INSERT)
+
+
+def _values(job: Job) -> dict[str, Any]:
+    return {column.name: getattr(job, column.key) for column in _COLUMNS}
 
 
 class JobRepository(Repository[Job]):
@@ -65,8 +69,15 @@ class JobRepository(Repository[Job]):
     async def create(self, *, owner_id: uuid.UUID | None, kind: str, actor: str) -> Job:
         """Writes a QUEUED job in the session's transaction. On PostgreSQL the job returned
         is not in the session: a later flush must not write it again."""
+        job = self.new(owner_id=owner_id, kind=kind, actor=actor)
+        await self.insert(job)
+        return job
+
+    @staticmethod
+    def new(*, owner_id: uuid.UUID | None, kind: str, actor: str) -> Job:
+        """A QUEUED job, not written yet."""
         now = utcnow()
-        job = Job(
+        return Job(
             id=new_id(),
             owner_id=owner_id,
             kind=kind,
@@ -81,13 +92,23 @@ class JobRepository(Repository[Job]):
             created_at=now,
             updated_at=now,
         )
+
+    async def insert(self, job: Job) -> None:
+        """Writes a new job in the session's transaction."""
         if self.session.get_bind().dialect.name == "postgresql":
-            values = {column.name: getattr(job, column.key) for column in _COLUMNS}
-            await _INSERT_ON_DRIVER.fetch(self.session, values)
+            await _INSERT_ON_DRIVER.fetch(self.session, _values(job))
         else:
             self.add(job)
             await self.session.flush()
-        return job
+
+    @staticmethod
+    def insert_on(job: Job) -> Callable[[Connection], None]:
+        """Writes a new job on a connection whose transaction has begun (PostgreSQL)."""
+
+        def write(connection: Connection) -> None:
+            connection.execute(_INSERT, _values(job))
+
+        return write
 
     async def relax_durability(self) -> None:
         """This transaction's commit may return before its WAL reaches disk (PostgreSQL)."""
