@@ -6,6 +6,8 @@ rather than dates; the API is free to add dates around these sentences.
 
 from __future__ import annotations
 
+import bisect
+
 from ml.plan_graph import TaskGraph
 from ml.plan_objective import DAY, HARD
 from ml.planning import Interval, Problem, Risk, RiskCode
@@ -61,18 +63,44 @@ def _merged(intervals: list[Interval]) -> list[Interval]:
     return out
 
 
-def free_minutes(problem: Problem, lo: int, hi: int) -> int:
-    """Study-window minutes in [lo, hi) not taken by locked slots."""
-    lo, hi = max(lo, 0), min(hi, problem.horizon)
-    locked = _merged([Interval(p.start, p.end) for p in problem.locked])
-    total = 0
-    for w in problem.windows:
-        a, b = max(w.start, lo), min(w.end, hi)
-        if a >= b:
-            continue
-        total += b - a
-        total -= sum(max(0, min(b, q.end) - max(a, q.start)) for q in locked)
-    return total
+class FreeTime:
+    """Study-window minutes not taken by locked slots, summed over any span: the windows
+    (in time order, apart) less the locked slots, once, and the minutes before each piece."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.horizon = problem.horizon
+        locked = _merged([Interval(p.start, p.end) for p in problem.locked])
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []
+        done = 0
+        for w in problem.windows:
+            at, end = max(w.start, 0), min(w.end, self.horizon)
+            for q in locked:
+                if q.end <= at or q.start >= end:
+                    continue
+                if q.start > at:
+                    done = self._piece(at, q.start, done)
+                at = max(at, q.end)
+            if end > at:
+                done = self._piece(at, end, done)
+
+    def _piece(self, start: int, end: int, done: int) -> int:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.before.append(done)
+        return done + end - start
+
+    def minutes(self, lo: int, hi: int) -> int:
+        """Free study-window minutes in [lo, hi)."""
+        lo, hi = max(lo, 0), min(hi, self.horizon)
+        return max(0, self._upto(hi) - self._upto(lo)) if lo < hi else 0
+
+    def _upto(self, x: int) -> int:
+        k = bisect.bisect_right(self.starts, x) - 1
+        if k < 0:
+            return 0
+        return self.before[k] + min(x, self.ends[k]) - self.starts[k]
 
 
 def risks(problem: Problem, graph: TaskGraph, chunks: Chunks) -> tuple[Risk, ...]:
@@ -81,6 +109,7 @@ def risks(problem: Problem, graph: TaskGraph, chunks: Chunks) -> tuple[Risk, ...
     for p in problem.locked:
         locked_end[p.task] = max(locked_end.get(p.task, 0), p.end)
     index = {t.key: i for i, t in enumerate(problem.tasks)}
+    free_time = FreeTime(problem)
     out = []
     for i, task in enumerate(problem.tasks):
         due = task.due
@@ -100,12 +129,12 @@ def risks(problem: Problem, graph: TaskGraph, chunks: Chunks) -> tuple[Risk, ...
         on_time = sum(max(0, min(e, due) - s) for s, e in mine)
         if on_time >= need:
             continue
-        free = free_minutes(problem, 0, due)
+        free = free_time.minutes(0, due)
         if free < need:
             reason = f"needs {need} min but only {free} min of study time are free before it is due"
             out.append(Risk(task.key, RiskCode.NOT_ENOUGH_TIME, reason))
             continue
-        late_dep = _late_dependency(problem, graph, chunks, index, locked_end, i)
+        late_dep = _late_dependency(problem, graph, chunks, index, locked_end, free_time, i)
         if late_dep is not None:
             reason = (
                 f"can only start once '{late_dep}' is finished, and '{late_dep}' cannot be "
@@ -128,6 +157,7 @@ def _late_dependency(
     chunks: Chunks,
     index: dict[str, int],
     locked_end: dict[str, int],
+    free_time: FreeTime,
     i: int,
 ) -> str | None:
     """The dependency finishing latest, if it leaves too little time before the due."""
@@ -150,6 +180,6 @@ def _late_dependency(
     if worst is None:
         return None
     finish, key = worst
-    if finish == float("inf") or free_minutes(problem, int(finish), task.due) < task.minutes:
+    if finish == float("inf") or free_time.minutes(int(finish), task.due) < task.minutes:
         return key
     return None

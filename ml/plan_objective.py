@@ -71,6 +71,10 @@ class ValueModel:
             i = self.index.get(placement.task)
             if i is not None:
                 self.previous.setdefault(i, []).append(Interval(placement.start, placement.end))
+        kept = [(i, k) for i, intervals in self.previous.items() for k in intervals]
+        self._kept_task = np.array([i for i, _ in kept], dtype=np.int64)
+        self._kept_start = np.array([[k.start] for _, k in kept], dtype=np.float64)
+        self._kept_end = np.array([[k.end] for _, k in kept], dtype=np.float64)
         tasks = problem.tasks
         self._weight = np.asarray(self.weight, dtype=np.float64)
         self._due = np.array([t.due if t.due is not None else 0 for t in tasks], np.float64)
@@ -119,10 +123,10 @@ class ValueModel:
         s = np.asarray(starts, dtype=np.float64)[None, :]
         e = np.asarray(ends, dtype=np.float64)[None, :]
         total = self._terms(np.arange(len(self.tasks))[:, None], s, e)
-        for i, kept in self.previous.items():
-            for interval in kept:
-                overlap = np.minimum(e, interval.end) - np.maximum(s, interval.start)
-                total[i] += KEEP_BONUS * np.clip(overlap, 0, None)[0]
+        if self._kept_task.size:
+            # every slot of the current plan against every interval, added to its task's row
+            overlap = np.minimum(e, self._kept_end) - np.maximum(s, self._kept_start)
+            np.add.at(total, self._kept_task, KEEP_BONUS * np.clip(overlap, 0, None))
         return total
 
     def estimate(self, tasks: npt.NDArray[np.int64], start: float, ends: FloatArray) -> FloatArray:
