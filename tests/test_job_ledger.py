@@ -230,3 +230,21 @@ async def test_work_that_wrote_nothing_is_marked_by_the_ledger_and_work_that_wro
         raise AssertionError("a finished job ran again")
 
     await run_job(session_factory, writing_id, must_not_run, ledger)
+
+
+async def test_each_batch_is_planned_for_itself_and_the_pool_gets_its_connection_back_as_lent(
+    session_factory: Factory, worker_engine: AsyncEngine
+) -> None:
+    """A plan kept for good would be one made while the table was small: a sequential scan
+    run over the whole table for every batch once it has grown."""
+    ledger = JobLedger(worker_engine)
+    [job_id] = await queued_jobs(session_factory, 1)
+    assert await ledger.start(job_id) is not None
+    driver = ledger._driver  # the ledger's own connection
+    assert driver is not None
+    assert await driver.fetchval("SHOW plan_cache_mode") == "force_custom_plan"
+    await ledger.close()
+
+    async with worker_engine.connect() as connection:  # the same one, from the pool
+        setting = await connection.exec_driver_sql("SHOW plan_cache_mode")
+        assert setting.scalar() == "auto"
