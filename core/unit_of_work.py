@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import sqlalchemy.exc
 from sqlalchemy import Connection, event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 
 from core.job_messages import JobSender, MessageThread
@@ -30,8 +30,12 @@ _HELD = "held writes"  # the key in `session.info`
 def _write_held(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
     """The unit's transaction has begun: what was held back goes first, before anything else
     the transaction writes (which may refer to it)."""
-    for _, in_transaction in session.info.pop(_HELD, ()):
-        in_transaction(connection)
+    held = session.info.pop(_HELD, None)
+    if held:
+        writes = list(held)
+        held.clear()  # the unit's own list: nothing is left to write alone
+        for _, in_transaction in writes:
+            in_transaction(connection)
 
 
 _job_messages: MessageThread | None = None
@@ -47,39 +51,52 @@ def set_job_sender(sender: JobSender | None) -> None:
 
 
 class UnitOfWork:
-    """Opens a session; `commit()` commits once and then runs the buffered side effects.
+    """Opens a session when first asked for one; `commit()` commits once and then runs the
+    buffered side effects.
 
     Leaving the block without committing (or with an exception) rolls back, and the
-    buffered side effects are dropped: a rollback sends nothing.
+    buffered side effects are dropped: a rollback sends nothing. A unit that never touches
+    its session (a job's work whose effect is elsewhere) opens none.
     """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]):
         self._factory = session_factory
         self._before_commit: list[AfterCommit] = []
         self._after_commit: list[AfterCommit] = []
+        self._held: list[tuple[WriteAlone, WriteInTransaction]] = []
         self._committed = False
+        self._open = False
         # Per-transaction state of the side-effect helpers (the events to log, say).
         self.scratch: dict[str, Any] = {}
         self._session: AsyncSession | None = None
 
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
+        if not self._open:
             raise RuntimeError("UnitOfWork used outside its `async with` block")
+        if self._session is None:
+            self._session = self._factory()
+            # What was held back goes first once the session's transaction begins.
+            self._session.info[_HELD] = self._held
         return self._session
+
+    @property
+    def engine(self) -> AsyncEngine | None:
+        """The engine the unit's session runs on."""
+        bind = self._factory.kw.get("bind")
+        return bind if isinstance(bind, AsyncEngine) else None
 
     @property
     def used_database(self) -> bool:
         """Whether the unit has begun its transaction (run a statement, added an object) or
         holds a write for the commit. One that has not can commit its only write elsewhere."""
-        return (
-            bool(self._before_commit)
-            or self.session.in_transaction()
-            or bool(self.session.info.get(_HELD))
-        )
+        return bool(self._before_commit) or self._in_transaction() or bool(self._held)
+
+    def _in_transaction(self) -> bool:
+        return self._session is not None and self._session.in_transaction()
 
     async def __aenter__(self) -> Self:
-        self._session = self._factory()
+        self._open = True
         return self
 
     async def __aexit__(
@@ -88,13 +105,18 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self.session, None
-        session.info.pop(_HELD, None)  # a unit left without committing writes nothing
+        self._open = False
+        session, self._session = self._session, None
+        self._held.clear()  # a unit left without committing writes nothing
         try:
-            if not self._committed:
-                await session.rollback()
+            if session is not None:
+                session.info.pop(_HELD, None)
+                try:
+                    if not self._committed:
+                        await session.rollback()
+                finally:
+                    await session.close()
         finally:
-            await session.close()
             self._before_commit.clear()
             self._after_commit.clear()
             self.scratch.clear()
@@ -120,9 +142,9 @@ class UnitOfWork:
         committed on its own, instead of a transaction around it); once it does,
         `in_transaction` makes it there first. False when the transaction has begun already:
         the caller writes now."""
-        if self.session.in_transaction():
+        if self._in_transaction():
             return False
-        self.session.info.setdefault(_HELD, []).append((alone, in_transaction))
+        self._held.append((alone, in_transaction))
         return True
 
     def after_commit(self, effect: AfterCommit) -> None:
@@ -141,14 +163,15 @@ class UnitOfWork:
         for step in steps:
             await step()
         try:
-            held = self.session.info.get(_HELD)
-            if held and len(held) == 1 and not self.session.in_transaction():
-                alone, _ = self.session.info.pop(_HELD)[0]
+            held = self._held
+            if len(held) == 1 and not self._in_transaction():
+                alone, _ = held.pop()
                 await alone()
-            else:
-                if held:  # more than one: they commit together, in a transaction
-                    await self.session.connection()
+            elif held:  # more than one: they commit together, in a transaction
+                await self.session.connection()
                 await self.session.commit()
+            elif self._session is not None:
+                await self._session.commit()
         except Exception as exc:
             # A pool with nothing free sent nothing, and a conflict is the server's own
             # rollback; any other outage may have struck after the server committed.

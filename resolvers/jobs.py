@@ -60,13 +60,15 @@ async def create_job(
     actor: str,
     delay_ms: int = 0,
 ) -> Job:
-    jobs = JobRepository(uow.session)
-    job = jobs.new(owner_id=owner_id, kind=kind, actor=actor)
-    ledger = ledger_for(uow.session)
+    job = JobRepository.new(owner_id=owner_id, kind=kind, actor=actor)
+    ledger = ledger_for(uow.engine)
     # A unit that writes nothing else (a request that only starts a job) commits the row
     # through the process's job ledger: one statement for the jobs of many such units.
-    if ledger is None or not uow.hold_write(partial(ledger.create, job), jobs.insert_on(job)):
-        await jobs.insert(job)
+    held = ledger is not None and uow.hold_write(
+        partial(ledger.create, job), JobRepository.insert_on(job)
+    )
+    if not held:
+        await JobRepository(uow.session).insert(job)
     uow.enqueue(actor, str(job.id), delay_ms=delay_ms)
     return job
 

@@ -103,8 +103,10 @@ async def test_focus_minutes_and_streak_days_count(
     await run_session(session_factory, viewer_of(ana), start, end_after=40, pauses=[(10, 15)])
     assert (await read(client, ana, focus["id"]))["myProgress"] == 35  # 40 minutes, 5 paused
     assert (await read(client, ana, streak["id"]))["myProgress"] == 1
-    # a second day in a row (tasks completed as `completeTask` announces them)
-    await complete(session_factory, local(ana), utcnow() + timedelta(days=1), minutes=30)
+    # a second day in a row (tasks completed as `completeTask` announces them): a day after
+    # the session ended, so the two days follow each other whatever the time now
+    ended = start + timedelta(minutes=40)
+    await complete(session_factory, local(ana), ended + timedelta(days=1), minutes=30)
     assert (await read(client, ana, streak["id"]))["myProgress"] == 2
     assert (await read(client, ana, focus["id"]))["myProgress"] == 35
 

@@ -43,7 +43,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.base import utcnow
 from db.engine import json_text
@@ -144,10 +144,9 @@ def attach(engine: AsyncEngine, ledger: JobLedger) -> JobLedger:
     return ledger
 
 
-def ledger_for(session: AsyncSession) -> JobLedger | None:
-    """The ledger attached to the engine the session runs on, if any."""
-    bind = session.bind
-    return _LEDGERS.get(bind.sync_engine) if isinstance(bind, AsyncEngine) else None
+def ledger_for(engine: AsyncEngine | None) -> JobLedger | None:
+    """The ledger attached to the engine, if any."""
+    return None if engine is None else _LEDGERS.get(engine.sync_engine)
 
 
 class JobLedger:
@@ -343,7 +342,14 @@ class JobLedger:
         await connection.close()
 
 
+_NEW_JOB = Job.__mapper__.class_manager.new_instance
+
+
 def _job(row: asyncpg.Record) -> Job:
-    values = dict(row)
-    values["status"] = JobStatus(values["status"])
-    return Job(**values)
+    """The row as a Job in no session, built as the ORM builds a loaded one: its values
+    straight into the instance's dict (the mapped constructor took about 5% of a busy
+    worker's time)."""
+    job = _NEW_JOB()
+    job.__dict__.update(row.items())
+    job.__dict__["status"] = JobStatus(row["status"])
+    return job
