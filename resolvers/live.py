@@ -100,16 +100,17 @@ def write_after_commit(uow: UnitOfWork, redis: aioredis.Redis, write: RedisWrite
 
 
 async def _log(uow: UnitOfWork, pending: _Pending) -> None:
-    events = ChannelEventRepository(uow.session)
-    at = utcnow()
-    # Channels in a fixed order, so two transactions never take their counters crosswise.
-    for channel in sorted(pending.logged):
-        named = pending.logged[channel]
-        numbers = await events.append(channel, named, at)
-        pending.published.extend(
-            Envelope(channel, seq, event, data)
-            for seq, (event, data) in zip(numbers, named, strict=True)
-        )
+    if pending.logged:  # unlogged events alone need no session (a job's status, say)
+        events = ChannelEventRepository(uow.session)
+        at = utcnow()
+        # Channels in a fixed order, so two transactions never take their counters crosswise.
+        for channel in sorted(pending.logged):
+            named = pending.logged[channel]
+            numbers = await events.append(channel, named, at)
+            pending.published.extend(
+                Envelope(channel, seq, event, data)
+                for seq, (event, data) in zip(numbers, named, strict=True)
+            )
     pending.published.extend(pending.unlogged)
 
     async def publish() -> None:
