@@ -20,6 +20,7 @@ its best lies.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +29,19 @@ if TYPE_CHECKING:
     from ml.plan_search import Search
 
 EPS = 1e-6
+
+
+def best_fill(room: int, offers: Iterable[tuple[float, int]]) -> float:
+    """The most `room` minutes can earn from `offers` of (value per minute, minutes), given
+    best first, each taken in part if need be (a fractional knapsack)."""
+    earned = 0.0
+    for value, minutes in offers:
+        if room <= 0 or value <= 0:
+            break
+        take = min(room, minutes)
+        earned += take * value
+        room -= take
+    return earned
 
 
 class MeetingBound:
@@ -79,14 +93,8 @@ class MeetingBound:
             bound += int(search.r0[j]) * best
         if room < 0:
             return -np.inf
-        for j in self.order:
-            if room <= 0 or self.best[j] <= 0:
-                break
-            if j not in lot:
-                take = min(room, int(search.r0[j]))
-                bound += take * float(self.best[j])
-                room -= take
-        return bound
+        others = ((float(self.best[j]), int(search.r0[j])) for j in self.order if j not in lot)
+        return bound + best_fill(room, others)
 
     def _earliest_starts(self) -> np.ndarray:
         """Per task, the earliest minute it could start: after its locked prerequisites,

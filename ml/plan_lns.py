@@ -63,7 +63,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse import coo_matrix
 
-from ml.plan_bound import MeetingBound
+from ml.plan_bound import MeetingBound, best_fill
 from ml.plan_repair import on_time, possible, restore, save
 from ml.plan_timeline import Segment, capacity
 
@@ -496,13 +496,8 @@ def _bound(model: _Model, rem: dict[int, int], whole: set[int]) -> float:
         bound += rem[i] * density.get(i, 0.0)
     if room < 0:
         return -math.inf
-    for d, i in sorted(((d, i) for i, d in density.items() if i not in whole), reverse=True):
-        if d <= 0 or room <= 0:
-            break
-        take = min(room, rem[i])
-        bound += take * d
-        room -= take
-    return bound
+    others = sorted(((d, rem[i]) for i, d in density.items() if i not in whole), reverse=True)
+    return bound + best_fill(room, others)
 
 
 def _optimise(

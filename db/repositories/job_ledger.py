@@ -120,21 +120,6 @@ _CREATE = DriverStatement(
         ).select_from(_NEW),
     )
 )
-# One job alone, when its batch failed on a constraint: only its own caller fails.
-_CREATE_ONE = DriverStatement(
-    insert(Job).values(
-        id=bindparam("id"),
-        owner_id=bindparam("owner_id"),
-        kind=bindparam("kind"),
-        actor=bindparam("actor"),
-        status=JobStatus.QUEUED,
-        progress=0.0,
-        attempts=0,
-        created_at=bindparam("at"),
-        updated_at=bindparam("at"),
-    )
-)
-
 _LEDGERS: weakref.WeakKeyDictionary[Engine, JobLedger] = weakref.WeakKeyDictionary()
 
 
@@ -150,7 +135,8 @@ def ledger_for(engine: AsyncEngine | None) -> JobLedger | None:
 
 
 class JobLedger:
-    """Marks jobs RUNNING or SUCCEEDED in batches, on one connection of its own.
+    """Writes new jobs and marks jobs RUNNING or SUCCEEDED in batches, on one connection of
+    its own.
 
     Every change a caller asks for while a batch is in flight joins the next one. The
     batches run in a task of their own, so a caller cancelled by its time limit does not
@@ -240,24 +226,14 @@ class JobLedger:
     async def _run_creations(
         driver: asyncpg.Connection, creations: Sequence[tuple[Job, asyncio.Future[None]]]
     ) -> None:
-        jobs = [job for job, _ in creations]
-        values = {
-            "ids": [job.id for job in jobs],
-            "owners": [job.owner_id for job in jobs],
-            "kinds": [job.kind for job in jobs],
-            "actors": [job.actor for job in jobs],
-            "times": [job.created_at for job in jobs],
-        }
         try:
-            await driver.execute(_CREATE.sql, *_CREATE.arguments(values))
+            await _create(driver, [job for job, _ in creations])
         except asyncpg.IntegrityConstraintViolationError:
             # One job's owner is gone, say: the statement wrote nothing, and each job is
             # written again alone so that only the callers at fault fail.
             for job, future in creations:
-                one: dict[str, Any] = {"id": job.id, "owner_id": job.owner_id}
-                one |= {"kind": job.kind, "actor": job.actor, "at": job.created_at}
                 try:
-                    await driver.execute(_CREATE_ONE.sql, *_CREATE_ONE.arguments(one))
+                    await _create(driver, [job])
                 except asyncpg.IntegrityConstraintViolationError as exc:
                     if not future.done():
                         future.set_exception(exc)
@@ -340,6 +316,17 @@ class JobLedger:
         if invalidate:
             await connection.invalidate()
         await connection.close()
+
+
+async def _create(driver: asyncpg.Connection, jobs: Sequence[Job]) -> None:
+    values = {
+        "ids": [job.id for job in jobs],
+        "owners": [job.owner_id for job in jobs],
+        "kinds": [job.kind for job in jobs],
+        "actors": [job.actor for job in jobs],
+        "times": [job.created_at for job in jobs],
+    }
+    await driver.execute(_CREATE.sql, *_CREATE.arguments(values))
 
 
 _NEW_JOB = Job.__mapper__.class_manager.new_instance
