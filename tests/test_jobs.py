@@ -252,6 +252,7 @@ async def test_plain_def_ml_actor_computes_off_the_event_loop(
     # arange(9) as 3x3 squared: its trace is 0*0+1*3+2*6 + 3*1+4*4+5*7 + 6*2+7*5+8*8 = 180.
     assert result["trace"] == 180.0
     assert result["thread"] != result["storedOn"]  # computed in a worker thread, not on the loop
+    assert result["loop"] == "uvloop.Loop"  # the async actors' loop, as the api's
     assert await count(session_factory, Job) == 2  # the job and its one effect row
 
 

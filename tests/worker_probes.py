@@ -63,7 +63,11 @@ def declare(broker: dramatiq.Broker, settings: Settings) -> None:
             JobRepository(uow.session).add(
                 Job(owner_id=None, kind=EFFECT_KIND, actor="-", status=JobStatus.SUCCEEDED)
             )
-            return computed | {"storedOn": threading.current_thread().name}
+            loop = type(asyncio.get_running_loop())
+            return computed | {
+                "storedOn": threading.current_thread().name,
+                "loop": f"{loop.__module__}.{loop.__qualname__}",
+            }
 
         run_cpu_job(broker, uuid.UUID(job_id), compute, store)
 

@@ -7,13 +7,12 @@ import importlib
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AsyncIO
 
 from core.redis import create_broker_redis
 from core.settings import Settings
 from core.unit_of_work import set_job_sender
 from workers import gamification, jobs, live, schedules, social, users
-from workers.runtime import DatabaseMiddleware, EventBusMiddleware
+from workers.runtime import DatabaseMiddleware, EventBusMiddleware, UvloopAsyncIO
 
 QUEUES = ("default", "ml", "notifications")
 # Each actor module declares its actors on the broker it is given.
@@ -31,7 +30,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
             heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
             maintenance_chance=settings.broker_maintenance_per_million,
         )
-    broker.add_middleware(AsyncIO())
+    broker.add_middleware(UvloopAsyncIO())
     broker.add_middleware(DatabaseMiddleware(settings))
     broker.add_middleware(EventBusMiddleware(settings))
     for queue in QUEUES:

@@ -9,7 +9,9 @@ from typing import Any, TypeVar
 
 import dramatiq
 import redis.asyncio as aioredis
-from dramatiq.asyncio import get_event_loop_thread
+import uvloop
+from dramatiq.asyncio import EventLoopThread, get_event_loop_thread, set_event_loop_thread
+from dramatiq.middleware import AsyncIO
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.event_bus import EventBus, has_bus, use_bus
@@ -22,6 +24,26 @@ from db.repositories.job_ledger import JobLedger, attach
 from resolvers.jobs import Progress, complete_job, start_job
 
 R = TypeVar("R")
+
+
+class UvloopThread(EventLoopThread):
+    """Dramatiq's event loop thread, running uvloop as the api does under uvicorn: the
+    async actors' loop wakes for every message, and uvloop's wake-ups, callbacks and
+    sockets cost a busy worker about a tenth less CPU than asyncio's own loop."""
+
+    def __init__(self, logger: Any):
+        super().__init__(logger)
+        self.loop.close()  # the asyncio loop the base class made, never run
+        self.loop = uvloop.new_event_loop()
+
+
+class UvloopAsyncIO(AsyncIO):
+    """Dramatiq's AsyncIO middleware with its loop thread on uvloop."""
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop_thread = UvloopThread(self.logger)
+        loop_thread.start(timeout=1.0)
+        set_event_loop_thread(loop_thread)
 
 
 class DatabaseMiddleware(dramatiq.Middleware):
