@@ -1,5 +1,5 @@
-"""What a worker process owns for its whole life (settings, the database engine) and the
-job path for plain-`def` actors."""
+"""What a worker process owns for its whole life (its event loop, settings, the database
+engine) and the job path for plain-`def` actors."""
 
 from __future__ import annotations
 
